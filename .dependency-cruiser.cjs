@@ -1,0 +1,27 @@
+// One-way dependencies between folders (../shared/style.md). A new arrow pointing the
+// wrong way fails `npm run lint`.
+/** @type {import('dependency-cruiser').IConfiguration} */
+const layer = (from, allowed) => ({
+  name: `${from}-imports-only-${allowed.join('-') || 'itself'}`,
+  severity: 'error',
+  from: { path: `^src/${from}/` },
+  to: { path: '^src/', pathNot: [`^src/${from}/`, ...allowed.map((a) => `^src/${a}/`)] },
+});
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    layer('core', []),
+    layer('pipeline', ['core']),
+    layer('engine', ['core', 'pipeline']),
+    layer('executors', ['core', 'engine']),
+    layer('store', ['core', 'engine', 'pipeline']),
+    layer('cli', ['core', 'pipeline', 'engine']),
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    exclude: { path: 'node_modules' },
+  },
+};

@@ -1,0 +1,14 @@
+import type { CliContext } from './cli-context.js';
+import { EXIT } from './cli-context.js';
+import { loadPipeline } from './load-pipeline.js';
+
+/** `deploylite validate FILE...`: every problem of every file at once; exit 2 when any. */
+export function validateCommand(ctx: CliContext, files: readonly string[]): number {
+  let invalid = 0;
+  for (const file of files) {
+    const loaded = loadPipeline(file, ctx.stderr);
+    if (loaded.ok) ctx.stdout.write(`${file}: ok (${loaded.pipeline.jobs.length} jobs)\n`);
+    else invalid++;
+  }
+  return invalid > 0 ? EXIT.invalid : EXIT.success;
+}

@@ -1,0 +1,77 @@
+/**
+ * The contract between the engine and whatever runs a job's steps (local process, sandbox,
+ * container, Kubernetes pod). Every executor follows the same lifecycle:
+ *
+ *   prepareJob ─▶ runStep (once per step, strictly one at a time per workspace) ─▶ cleanupJob
+ *
+ * `cleanupJob` is called exactly once for every successful `prepareJob`, also after a
+ * failure, a timeout or a cancellation. Different jobs' workspaces are independent and may
+ * be used concurrently. Executors never throw for a failing step: a non-zero exit, a timeout
+ * or a cancellation is a `StepOutcome`; they throw only when the executor itself is broken
+ * (for example the workspace cannot be created).
+ */
+export interface Executor {
+  readonly name: string;
+  prepareJob(job: JobRequest): Promise<JobWorkspace>;
+  runStep(workspace: JobWorkspace, step: StepCommand, io: StepIO, signal: AbortSignal): Promise<StepOutcome>;
+  cleanupJob(workspace: JobWorkspace): Promise<void>;
+}
+
+export interface JobRequest {
+  readonly runId: number;
+  /** Unique within the run: the job id, plus the matrix index for matrix instances. */
+  readonly jobKey: string;
+  readonly jobId: string;
+  /** The directory the run works in (the checkout); steps run here unless told otherwise. */
+  readonly workspaceDir: string;
+  readonly image?: string;
+  readonly runsOn?: readonly string[];
+}
+
+export interface JobWorkspace {
+  readonly job: JobRequest;
+  /** Where steps run by default. */
+  readonly dir: string;
+}
+
+export interface StepCommand {
+  /** The script after `${{ }}` interpolation. */
+  readonly script: string;
+  /**
+   * As written in the pipeline: `bash`, `sh`, `python`, … or a command template holding
+   * `{0}` for the script file. Undefined selects `bash -eo pipefail` when bash exists,
+   * else `sh -e` (GitHub Actions' defaults).
+   */
+  readonly shell?: string;
+  /** Variables the step sees on top of the executor's base environment. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Relative to the workspace directory, or absolute. */
+  readonly workingDirectory?: string;
+  /** Kill the step's whole process tree after this long. */
+  readonly timeoutMs?: number;
+  /** Directories earlier steps added with `$DEPLOYLITE_PATH`, first wins; put before the base PATH. */
+  readonly pathPrepend?: readonly string[];
+}
+
+export interface StepIO {
+  /** Called once per complete output line, without its line terminator, in order per stream. */
+  onLine(stream: 'stdout' | 'stderr', line: string): void;
+  /** The step's process started (the local executor reports its process group id). */
+  onStart?(pid: number): void;
+}
+
+export interface StepOutcome {
+  /** Exit code of the step, or null when it was killed by a signal or never started. */
+  readonly exitCode: number | null;
+  readonly timedOut: boolean;
+  /** The abort signal fired and the step was stopped. */
+  readonly cancelled: boolean;
+  /** Why the step could not start (shell missing, bad working directory), shown to the user. */
+  readonly error?: string;
+  /** `name=value` lines the step wrote to `$DEPLOYLITE_OUTPUT` (also `$GITHUB_OUTPUT`). */
+  readonly outputs: Readonly<Record<string, string>>;
+  /** Lines written to `$DEPLOYLITE_ENV` (also `$GITHUB_ENV`): env for the following steps. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Lines written to `$DEPLOYLITE_PATH` (also `$GITHUB_PATH`): prepended to PATH for the following steps. */
+  readonly path: readonly string[];
+}

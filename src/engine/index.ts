@@ -1,0 +1,20 @@
+export type { EngineEvent, EngineObserver } from './events.js';
+export type { Executor, JobRequest, JobWorkspace, StepCommand, StepIO, StepOutcome } from './executor.js';
+export { parseCommandFile } from './command-file.js';
+export { hashFiles } from './hash-files.js';
+export type { RunPipelineInput, RunResult } from './run-pipeline.js';
+export { runPipeline } from './run-pipeline.js';
+export { retryDelay } from './retry-delay.js';
+export type {
+  JobRecord,
+  JobStatus,
+  LogLine,
+  LogStream,
+  NewRun,
+  RunOptionsRecord,
+  RunRecord,
+  RunStatus,
+  RunStore,
+} from './run-store.js';
+export { FINAL_JOB_STATUSES } from './run-store.js';
+export { selectJobs } from './select-jobs.js';

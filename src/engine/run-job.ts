@@ -1,0 +1,160 @@
+import type { Clock } from '../core/index.js';
+import { coerceError, formatDuration } from '../core/index.js';
+import type { Contexts, JobSpec, MatrixValues, RetryPolicy } from '../pipeline/index.js';
+import { interpolate } from '../pipeline/index.js';
+import type { Executor, JobWorkspace } from './executor.js';
+import { retryDelay } from './retry-delay.js';
+import type { JobStatus, LogStream } from './run-store.js';
+import type { StepContext } from './run-steps.js';
+import { runStepSequence } from './run-steps.js';
+
+/** One schedulable unit: a job, or one combination of a matrix job. */
+export interface JobInstance {
+  readonly spec: JobSpec;
+  readonly key: string;
+  readonly matrixIndex: number | null;
+  readonly matrix: MatrixValues | null;
+  readonly name: string;
+}
+
+export interface RunJobInput {
+  readonly instance: JobInstance;
+  readonly runId: number;
+  readonly executor: Executor;
+  readonly clock: Clock;
+  readonly workspaceDir: string;
+  /** matrix, needs, secrets, vars; `run` and `env` are added here. */
+  readonly contexts: Contexts;
+  readonly env: Readonly<Record<string, string>>;
+  readonly retry: RetryPolicy | undefined;
+  readonly timeoutMs: number | undefined;
+  readonly hashFiles: (patterns: string[]) => string;
+  /** Cancellation of this instance (run cancelled, or a fail-fast sibling failed). */
+  readonly signal: AbortSignal;
+  readonly log: (stream: LogStream, text: string) => void;
+  readonly onAttempt: (attempt: number) => void;
+  readonly onStepStart: (pid: number) => void;
+}
+
+export interface JobOutcome {
+  readonly status: Extract<JobStatus, 'success' | 'failed' | 'cancelled'>;
+  readonly attempts: number;
+  readonly exitCode: number | null;
+  readonly error: string | null;
+  readonly outputs: Record<string, string>;
+  readonly rollbackStatus: JobStatus | null;
+}
+
+/**
+ * Runs one job instance: its steps, again after a failure as its retry policy allows (each
+ * attempt under the job's timeout), then its outputs, then — when it finally failed — its
+ * rollback steps. Cancellation is never retried.
+ */
+export async function runJob(input: RunJobInput): Promise<JobOutcome> {
+  const { instance, executor } = input;
+  let workspace: JobWorkspace;
+  try {
+    workspace = await executor.prepareJob({
+      runId: input.runId,
+      jobKey: instance.key,
+      jobId: instance.spec.id,
+      workspaceDir: input.workspaceDir,
+      ...(instance.spec.image ? { image: instance.spec.image } : {}),
+      ...(instance.spec.runsOn ? { runsOn: instance.spec.runsOn } : {}),
+    });
+  } catch (thrown) {
+    const error = `could not prepare the job: ${coerceError(thrown).message}`;
+    input.log('system', `✖ ${error}`);
+    return { status: 'failed', attempts: 0, exitCode: null, error, outputs: {}, rollbackStatus: null };
+  }
+  try {
+    return await runAttempts(input, workspace);
+  } finally {
+    await executor.cleanupJob(workspace).catch((thrown: unknown) => {
+      input.log('system', `warning: cleaning up the job failed: ${coerceError(thrown).message}`);
+    });
+  }
+}
+
+async function runAttempts(input: RunJobInput, workspace: JobWorkspace): Promise<JobOutcome> {
+  const maxAttempts = 1 + (input.retry?.max ?? 0);
+  let attempt = 0;
+  for (;;) {
+    attempt++;
+    input.onAttempt(attempt);
+    if (attempt > 1) input.log('system', `attempt ${attempt} of ${maxAttempts}`);
+    const result = await runAttempt(input, workspace, attempt);
+    const outputs = evaluateOutputs(input, result.steps, attempt);
+    if (result.status === 'success' || result.status === 'cancelled') {
+      return { ...result, attempts: attempt, outputs, rollbackStatus: null };
+    }
+    if (attempt >= maxAttempts || result.unrecoverable || input.signal.aborted) {
+      const rollbackStatus = await runRollback(input, workspace, attempt);
+      return { ...result, status: 'failed', attempts: attempt, outputs, rollbackStatus };
+    }
+    const delay = retryDelay(input.retry as RetryPolicy, attempt + 1);
+    input.log('system', `attempt ${attempt} failed; retrying in ${formatDuration(delay)}`);
+    try {
+      await input.clock.sleep(delay, input.signal);
+    } catch {
+      return { ...result, status: 'cancelled', attempts: attempt, outputs, rollbackStatus: null };
+    }
+  }
+}
+
+async function runAttempt(input: RunJobInput, workspace: JobWorkspace, attempt: number) {
+  const timeout = input.timeoutMs !== undefined ? AbortSignal.timeout(input.timeoutMs) : undefined;
+  const signal = timeout ? AbortSignal.any([input.signal, timeout]) : input.signal;
+  return runStepSequence({
+    steps: input.instance.spec.steps,
+    executor: input.executor,
+    workspace,
+    contexts: withRun(input, attempt),
+    env: { ...input.env, DEPLOYLITE_ATTEMPT: String(attempt) },
+    hashFiles: input.hashFiles,
+    signal,
+    timedOut: () => timeout?.aborted === true && !input.signal.aborted,
+    ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}),
+    log: input.log,
+    onStepStart: input.onStepStart,
+  });
+}
+
+/** Rollback steps run once, after the last attempt, and are not bound by the job's timeout. */
+async function runRollback(input: RunJobInput, workspace: JobWorkspace, attempt: number): Promise<JobStatus | null> {
+  const steps = input.instance.spec.rollback;
+  if (steps.length === 0 || input.signal.aborted) return null;
+  input.log('system', 'job failed: running rollback steps');
+  const result = await runStepSequence({
+    steps,
+    executor: input.executor,
+    workspace,
+    contexts: withRun(input, attempt),
+    env: { ...input.env, DEPLOYLITE_ATTEMPT: String(attempt), DEPLOYLITE_ROLLBACK: 'true' },
+    hashFiles: input.hashFiles,
+    signal: input.signal,
+    timedOut: () => false,
+    log: input.log,
+    onStepStart: input.onStepStart,
+  });
+  input.log('system', `rollback ${result.status === 'success' ? 'succeeded' : result.status}`);
+  return result.status;
+}
+
+function withRun(input: RunJobInput, attempt: number): Contexts {
+  return { ...input.contexts, run: { id: String(input.runId), attempt: String(attempt) } };
+}
+
+/** Job outputs are evaluated after the last attempt, also when it failed (as on GitHub). */
+function evaluateOutputs(input: RunJobInput, steps: Readonly<Record<string, StepContext>>, attempt: number) {
+  const outputs: Record<string, string> = {};
+  const contexts = { ...withRun(input, attempt), env: input.env, steps };
+  for (const [name, template] of Object.entries(input.instance.spec.outputs)) {
+    try {
+      outputs[name] = interpolate(template, contexts, { hashFiles: input.hashFiles });
+    } catch (thrown) {
+      input.log('system', `warning: output "${name}": ${coerceError(thrown).message}`);
+    }
+  }
+  return outputs;
+}

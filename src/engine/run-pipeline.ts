@@ -1,0 +1,428 @@
+import type { Clock } from '../core/index.js';
+import { coerceError, SecretMasker, systemClock } from '../core/index.js';
+import type { Contexts, JobSpec, Pipeline, PipelineGraph } from '../pipeline/index.js';
+import { buildGraph, evaluateCondition, interpolate } from '../pipeline/index.js';
+import type { EngineObserver } from './events.js';
+import type { Executor } from './executor.js';
+import { hashFiles } from './hash-files.js';
+import { LogSink } from './log-sink.js';
+import { expandJobInstances } from './expand-job.js';
+import type { JobInstance, JobOutcome } from './run-job.js';
+import { runJob } from './run-job.js';
+import type { JobRecord, JobStatus, LogStream, RunRecord, RunStatus, RunStore } from './run-store.js';
+import { FINAL_JOB_STATUSES } from './run-store.js';
+import { selectJobs } from './select-jobs.js';
+
+export interface RunPipelineInput {
+  readonly pipeline: Pipeline;
+  /** The pipeline's text, stored with the run so that `resume` compiles the same thing. */
+  readonly source: string;
+  readonly store: RunStore;
+  readonly executor: Executor;
+  readonly workspaceDir: string;
+  /** Job instances running at once. */
+  readonly parallel: number;
+  /** Run only these jobs (and the jobs they need). Empty: all. */
+  readonly jobFilter?: readonly string[];
+  readonly vars?: Readonly<Record<string, string>>;
+  readonly secrets?: Readonly<Record<string, string>>;
+  /** Aborting it cancels the run: running steps are stopped, pending jobs are cancelled. */
+  readonly signal?: AbortSignal;
+  readonly observer?: EngineObserver;
+  readonly clock?: Clock;
+  /** Continue this stored run instead of starting a new one: its finished jobs are kept. */
+  readonly resume?: RunRecord;
+}
+
+export interface RunResult {
+  readonly run: RunRecord;
+  readonly jobs: readonly JobRecord[];
+}
+
+/** `needs.<job>` as GitHub exposes it. */
+type NeedResult = 'success' | 'failure' | 'cancelled' | 'skipped';
+
+interface JobState {
+  readonly spec: JobSpec;
+  /** Every ancestor through `needs`, for the job-level status functions. */
+  readonly ancestors: readonly string[];
+  phase: 'waiting' | 'running' | 'done';
+  instances: JobInstance[];
+  unfinished: number;
+  result: NeedResult;
+  /** Dependents' `success()` is false: the job did not succeed (continue-on-error failures do). */
+  blocking: boolean;
+  /** Dependents' `failure()` is true: the job failed and was not allowed to. */
+  failedHard: boolean;
+  outputs: Record<string, string>;
+}
+
+/**
+ * Runs a pipeline's DAG: a job is decided when every job it needs has finished (its `if:`
+ * evaluated with job-level status functions over all its ancestors, its matrix expanded),
+ * and its instances start as soon as a slot under `parallel` (and the job's
+ * `max-parallel`) is free. Every state change is stored before it is announced.
+ */
+export async function runPipeline(input: RunPipelineInput): Promise<RunResult> {
+  return new PipelineRun(input).execute();
+}
+
+class PipelineRun {
+  private readonly clock: Clock;
+  private readonly masker = new SecretMasker();
+  private readonly sink: LogSink;
+  private readonly states = new Map<string, JobState>();
+  private readonly records = new Map<string, JobRecord>();
+  private readonly stored = new Map<string, JobRecord>();
+  private readonly queue: JobInstance[] = [];
+  private readonly running = new Map<string, AbortController>();
+  private readonly runningPerJob = new Map<string, number>();
+  private readonly cancelled: AbortController = new AbortController();
+  private order: readonly string[] = [];
+  private run!: RunRecord;
+  private done!: () => void;
+
+  constructor(private readonly input: RunPipelineInput) {
+    this.clock = input.clock ?? systemClock;
+    for (const secret of Object.values(input.secrets ?? {})) this.masker.add(secret);
+    this.sink = new LogSink(input.store, this.masker, () => this.clock.now());
+  }
+
+  async execute(): Promise<RunResult> {
+    const { store, pipeline } = this.input;
+    this.run = await this.startRun();
+    const selected = selectJobs(pipeline.jobs, this.input.jobFilter ?? []);
+    const graph = buildGraph(selected);
+    if (!graph.graph) throw new Error(`dependency cycle: ${graph.cycles[0]?.join(' -> ')}`);
+    this.order = graph.graph.order;
+    const byId = new Map(selected.map((job) => [job.id, job]));
+    for (const id of this.order) {
+      this.states.set(id, {
+        spec: byId.get(id) as JobSpec,
+        ancestors: ancestorsOf(id, graph.graph),
+        phase: 'waiting',
+        instances: [],
+        unfinished: 0,
+        result: 'success',
+        blocking: false,
+        failedHard: false,
+        outputs: {},
+      });
+    }
+    this.input.observer?.({ type: 'run:started', run: this.run });
+
+    const onAbort = () => this.cancelled.abort();
+    this.input.signal?.addEventListener('abort', onAbort, { once: true });
+    if (this.input.signal?.aborted) this.cancelled.abort();
+    try {
+      await new Promise<void>((resolve) => {
+        this.done = resolve;
+        this.pump();
+      });
+    } finally {
+      this.input.signal?.removeEventListener('abort', onAbort);
+      await this.sink.flush();
+    }
+
+    const status = this.finalStatus();
+    const finishedAt = this.clock.now();
+    await store.updateRun(this.run.id, { status, finishedAt });
+    this.run = { ...this.run, status, finishedAt };
+    this.input.observer?.({ type: 'run:finished', run: this.run });
+    return { run: this.run, jobs: await store.listJobs(this.run.id) };
+  }
+
+  private async startRun(): Promise<RunRecord> {
+    const { store, resume } = this.input;
+    const startedAt = this.clock.now();
+    if (resume) {
+      for (const job of await store.listJobs(resume.id)) this.stored.set(job.key, job);
+      const attempt = resume.attempt + 1;
+      await store.updateRun(resume.id, { status: 'running', attempt, finishedAt: null });
+      return { ...resume, status: 'running', attempt, finishedAt: null };
+    }
+    const run = await store.createRun({
+      name: this.input.pipeline.name,
+      file: this.input.pipeline.file,
+      source: this.input.source,
+      options: {
+        workspaceDir: this.input.workspaceDir,
+        parallel: this.input.parallel,
+        jobFilter: [...(this.input.jobFilter ?? [])],
+        vars: { ...(this.input.vars ?? {}) },
+        secretNames: Object.keys(this.input.secrets ?? {}),
+      },
+    });
+    await store.updateRun(run.id, { status: 'running', startedAt });
+    return { ...run, status: 'running', startedAt };
+  }
+
+  /** Decides every job whose needs are done, then fills free slots. Resolves when all is done. */
+  private pump(): void {
+    for (const id of this.order) {
+      const state = this.states.get(id) as JobState;
+      if (state.phase === 'waiting' && state.spec.needs.every((need) => this.states.get(need)?.phase === 'done')) {
+        this.decide(state);
+      }
+    }
+    this.startQueued();
+    if (this.running.size === 0 && this.queue.length === 0 && [...this.states.values()].every((s) => s.phase === 'done')) {
+      this.done();
+    }
+  }
+
+  private decide(state: JobState): void {
+    const { spec } = state;
+    state.phase = 'running';
+    const contexts = this.jobContexts(spec, {});
+    let instances: JobInstance[];
+    try {
+      const ancestorStates = state.ancestors.map((id) => this.states.get(id) as JobState);
+      const blocked = ancestorStates.some((s) => s.blocking);
+      const failed = ancestorStates.some((s) => s.failedHard);
+      const runCancelled = this.cancelled.signal.aborted;
+      const status = { success: () => !blocked && !runCancelled, failure: () => failed, cancelled: () => runCancelled };
+      if (runCancelled) return this.finishUnstarted(state, 'cancelled', 'cancelled before it started');
+      if (!evaluateCondition(spec.if, contexts, { status, hashFiles: this.hashFiles })) {
+        return this.finishUnstarted(state, 'skipped', null);
+      }
+      instances = expandJobInstances(spec, contexts, { hashFiles: this.hashFiles });
+    } catch (thrown) {
+      return this.finishUnstarted(state, 'failed', `${spec.id}: ${coerceError(thrown).message}`);
+    }
+    state.instances = instances;
+    state.unfinished = instances.length;
+    for (const instance of instances) {
+      const previous = this.stored.get(instance.key);
+      if (previous && previous.status !== 'cancelled' && FINAL_JOB_STATUSES.has(previous.status)) {
+        // Resume: a job that finished before the CLI was killed keeps its result.
+        this.records.set(instance.key, previous);
+        this.instanceFinished(state, previous);
+      } else {
+        this.queue.push(instance);
+        void this.save(this.newRecord(instance, 'pending'));
+      }
+    }
+    if (instances.length === 0) this.completeJob(state);
+  }
+
+  /** A job that never starts still gets one record, so reports and `needs` see it. */
+  private finishUnstarted(state: JobState, status: JobStatus, error: string | null): void {
+    const instance: JobInstance = { spec: state.spec, key: state.spec.id, matrixIndex: null, matrix: null, name: state.spec.name };
+    state.instances = [instance];
+    state.unfinished = 1;
+    const now = this.clock.now();
+    const record = { ...this.newRecord(instance, status), error, finishedAt: now, startedAt: status === 'failed' ? now : null };
+    if (error) this.sink.write(this.run.id, instance.key, 'system', `✖ ${error}`);
+    void this.save(record).then(() => this.input.observer?.({ type: 'job:finished', job: record }));
+    this.instanceFinished(state, record);
+  }
+
+  private startQueued(): void {
+    for (let i = 0; i < this.queue.length && this.running.size < this.input.parallel; ) {
+      const instance = this.queue[i] as JobInstance;
+      const limit = instance.spec.maxParallel ?? Infinity;
+      if ((this.runningPerJob.get(instance.spec.id) ?? 0) >= limit) {
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
+      this.startInstance(instance);
+    }
+  }
+
+  private startInstance(instance: JobInstance): void {
+    const controller = new AbortController();
+    this.running.set(instance.key, controller);
+    this.runningPerJob.set(instance.spec.id, (this.runningPerJob.get(instance.spec.id) ?? 0) + 1);
+    void this.executeInstance(instance, controller).then(
+      (record) => {
+        this.running.delete(instance.key);
+        this.runningPerJob.set(instance.spec.id, (this.runningPerJob.get(instance.spec.id) ?? 1) - 1);
+        const state = this.states.get(instance.spec.id) as JobState;
+        if (record.status === 'failed' && instance.matrix && instance.spec.failFast && !instance.spec.continueOnError) {
+          this.failFast(state, instance);
+        }
+        this.instanceFinished(state, record);
+        this.pump();
+      },
+      (thrown: unknown) => {
+        // Only a broken store gets here; the run cannot go on without it.
+        this.cancelled.abort();
+        this.sink.write(this.run.id, instance.key, 'system', `internal error: ${coerceError(thrown).message}`);
+      },
+    );
+  }
+
+  private async executeInstance(instance: JobInstance, controller: AbortController): Promise<JobRecord> {
+    const { spec } = instance;
+    const signal = AbortSignal.any([this.cancelled.signal, controller.signal]);
+    let record: JobRecord = { ...this.newRecord(instance, 'running'), startedAt: this.clock.now() };
+    await this.save(record);
+    this.input.observer?.({ type: 'job:started', job: record });
+    const contexts = this.jobContexts(spec, instance.matrix ?? {});
+    const outcome: JobOutcome = await runJob({
+      instance,
+      runId: this.run.id,
+      executor: this.input.executor,
+      clock: this.clock,
+      workspaceDir: this.input.workspaceDir,
+      contexts,
+      env: this.jobEnv(spec, contexts, instance),
+      retry: spec.retry ?? this.input.pipeline.defaults.retry,
+      timeoutMs: spec.timeoutMs ?? this.input.pipeline.defaults.timeoutMs,
+      hashFiles: this.hashFiles,
+      signal,
+      log: (stream, text) => this.log(record, stream, text),
+      onAttempt: (attempt) => {
+        record = { ...record, attempts: attempt };
+        if (attempt > 1) void this.save(record);
+      },
+      onStepStart: (pid) => {
+        record = { ...record, pid };
+        void this.save(record);
+      },
+    });
+    await this.sink.flush();
+    record = {
+      ...record,
+      status: outcome.status,
+      attempts: outcome.attempts,
+      exitCode: outcome.exitCode,
+      error: outcome.error ? this.masker.mask(outcome.error) : null,
+      outputs: this.maskOutputs(outcome.outputs),
+      rollbackStatus: outcome.rollbackStatus,
+      finishedAt: this.clock.now(),
+      pid: null,
+    };
+    await this.save(record);
+    this.input.observer?.({ type: 'job:finished', job: record });
+    return record;
+  }
+
+  /** GitHub's `fail-fast`: one failed combination cancels the others, queued or running. */
+  private failFast(state: JobState, failed: JobInstance): void {
+    for (const sibling of state.instances) {
+      if (sibling.key === failed.key) continue;
+      this.running.get(sibling.key)?.abort();
+      const queued = this.queue.indexOf(sibling);
+      if (queued >= 0) {
+        this.queue.splice(queued, 1);
+        const record = {
+          ...this.newRecord(sibling, 'cancelled'),
+          error: `cancelled: ${failed.name} failed (fail-fast)`,
+          finishedAt: this.clock.now(),
+        };
+        void this.save(record).then(() => this.input.observer?.({ type: 'job:finished', job: record }));
+        this.instanceFinished(state, record);
+      }
+    }
+  }
+
+  private instanceFinished(state: JobState, record: JobRecord): void {
+    this.records.set(record.key, record);
+    state.unfinished--;
+    if (state.unfinished === 0) this.completeJob(state);
+  }
+
+  /** A job's result for `needs`: failure beats cancelled beats success; all skipped is skipped. */
+  private completeJob(state: JobState): void {
+    const records = state.instances.map((i) => this.records.get(i.key) as JobRecord);
+    const statuses = new Set(records.map((r) => r.status));
+    const failed = statuses.has('failed');
+    state.result = failed ? 'failure' : statuses.has('cancelled') ? 'cancelled' : statuses.size === 1 && statuses.has('skipped') ? 'skipped' : 'success';
+    const tolerated = failed && state.spec.continueOnError && !statuses.has('cancelled');
+    state.blocking = state.result !== 'success' && !tolerated;
+    state.failedHard = failed && !tolerated;
+    state.outputs = Object.assign({}, ...records.map((r) => r.outputs)) as Record<string, string>;
+    state.phase = 'done';
+  }
+
+  private finalStatus(): RunStatus {
+    if (this.cancelled.signal.aborted) return 'cancelled';
+    const failed = [...this.states.values()].some((s) => s.result === 'failure' && !s.spec.continueOnError);
+    const cancelled = [...this.states.values()].some((s) => s.result === 'cancelled');
+    return failed ? 'failed' : cancelled ? 'cancelled' : 'success';
+  }
+
+  private jobContexts(spec: JobSpec, matrix: Readonly<Record<string, unknown>>): Contexts {
+    const needs: Record<string, { result: NeedResult; outputs: Record<string, string> }> = {};
+    for (const need of spec.needs) {
+      const state = this.states.get(need);
+      if (state) needs[need] = { result: state.result, outputs: state.outputs };
+    }
+    return {
+      env: this.input.pipeline.env,
+      matrix,
+      needs,
+      secrets: this.input.secrets ?? {},
+      vars: this.input.vars ?? {},
+      run: { id: String(this.run.id), attempt: '1' },
+      job: { status: 'success' },
+    };
+  }
+
+  /** Pipeline env, then job env (each may use expressions), then DeployLite's own variables. */
+  private jobEnv(spec: JobSpec, contexts: Contexts, instance: JobInstance): Record<string, string> {
+    const env: Record<string, string> = { CI: 'true', DEPLOYLITE: 'true' };
+    const host = { hashFiles: this.hashFiles };
+    for (const [name, value] of Object.entries(this.input.pipeline.env)) env[name] = interpolate(value, { ...contexts, env }, host);
+    for (const [name, value] of Object.entries(spec.env)) env[name] = interpolate(value, { ...contexts, env }, host);
+    return {
+      ...env,
+      DEPLOYLITE_RUN_ID: String(this.run.id),
+      DEPLOYLITE_JOB: spec.id,
+      DEPLOYLITE_JOB_KEY: instance.key,
+      DEPLOYLITE_WORKSPACE: this.input.workspaceDir,
+    };
+  }
+
+  private readonly hashFiles = (patterns: string[]): string => hashFiles(this.input.workspaceDir, patterns);
+
+  private log(record: JobRecord, stream: LogStream, text: string): void {
+    const masked = this.sink.write(this.run.id, record.key, stream, text);
+    this.input.observer?.({ type: 'log:line', job: record, stream, text: masked });
+  }
+
+  private maskOutputs(outputs: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, this.masker.mask(v)]));
+  }
+
+  private newRecord(instance: JobInstance, status: JobStatus): JobRecord {
+    return {
+      runId: this.run.id,
+      key: instance.key,
+      jobId: instance.spec.id,
+      matrixIndex: instance.matrixIndex,
+      matrix: instance.matrix,
+      name: this.masker.mask(instance.name),
+      status,
+      attempts: 0,
+      exitCode: null,
+      startedAt: null,
+      finishedAt: null,
+      outputs: {},
+      rollbackStatus: null,
+      error: null,
+      continueOnError: instance.spec.continueOnError,
+      pid: null,
+    };
+  }
+
+  private save(record: JobRecord): Promise<void> {
+    this.records.set(record.key, record);
+    return this.input.store.saveJob(record);
+  }
+}
+
+function ancestorsOf(id: string, graph: PipelineGraph): string[] {
+  const seen = new Set<string>();
+  const stack = [...(graph.needs.get(id) ?? [])];
+  while (stack.length > 0) {
+    const next = stack.pop() as string;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    stack.push(...(graph.needs.get(next) ?? []));
+  }
+  return [...seen];
+}

@@ -1,0 +1,1 @@
+export { FakeExecutor } from './fake-executor.js';

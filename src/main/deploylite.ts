@@ -1,0 +1,54 @@
+// Composition root of the `deploylite` CLI: the only place that reads the process's
+// environment, installs signal handlers and picks the store and executor implementations.
+import { join } from 'node:path';
+import { coerceError } from '../core/index.js';
+import { EXIT, runCli } from '../cli/index.js';
+import { createLocalExecutor } from '../executors/index.js';
+import { SqliteRunStore } from '../store/index.js';
+
+const VERSION = '0.1.0';
+
+async function main(): Promise<number> {
+  const cwd = process.cwd();
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write(`\n${signal}: cancelling the run (again to quit at once)\n`);
+      controller.abort();
+    } else {
+      process.exit(EXIT.cancelled);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  return runCli(
+    {
+      cwd,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      color,
+      signal: controller.signal,
+      openStore: () => new SqliteRunStore(process.env.DEPLOYLITE_LOCAL_DB ?? join(cwd, '.deploylite', 'runs.db')),
+      createExecutor: (options) => createLocalExecutor({ killGraceMs: options.killGraceMs }),
+    },
+    process.argv.slice(2),
+    VERSION,
+  );
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (thrown: unknown) => {
+    // A bug, not a user error: a short message for the user, the stack only on request.
+    const error = coerceError(thrown);
+    process.stderr.write(`deploylite: internal error: ${error.message}\n`);
+    if (process.env.DEPLOYLITE_DEBUG) process.stderr.write(`${error.stack ?? ''}\n`);
+    process.exitCode = 1;
+  },
+);

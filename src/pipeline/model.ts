@@ -1,0 +1,89 @@
+import type { SourcePosition } from '../core/index.js';
+
+/**
+ * The validated pipeline: what `compilePipeline` produces from YAML once it has no errors.
+ * Strings that may hold `${{ }}` expressions are kept as written (templates); the engine
+ * evaluates them when their contexts exist. `if:` conditions are stored without the
+ * optional `${{ }}` wrapper, as GitHub Actions allows both forms.
+ */
+export interface Pipeline {
+  readonly file: string;
+  readonly name: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly defaults: PipelineDefaults;
+  /** In file order. */
+  readonly jobs: readonly JobSpec[];
+}
+
+export interface PipelineDefaults {
+  readonly timeoutMs?: number;
+  readonly retry?: RetryPolicy;
+}
+
+export interface RetryPolicy {
+  /** Retries after the first attempt: `max: 2` means up to 3 attempts. */
+  readonly max: number;
+  readonly backoff: 'exponential' | 'fixed';
+  readonly delayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export interface JobSpec {
+  readonly id: string;
+  /** Display name template; defaults to the id. */
+  readonly name: string;
+  readonly needs: readonly string[];
+  /** Condition expression (no `${{ }}` wrapper); undefined means `success()`. */
+  readonly if?: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly steps: readonly StepSpec[];
+  readonly matrix?: MatrixSpec;
+  /** Matrix only: a failed instance cancels its siblings. Default true, as on GitHub. */
+  readonly failFast: boolean;
+  readonly maxParallel?: number;
+  readonly timeoutMs?: number;
+  readonly retry?: RetryPolicy;
+  /** A failure of this job does not fail the run, and its dependents still run. */
+  readonly continueOnError: boolean;
+  /** Output name → template evaluated after the job's steps. */
+  readonly outputs: Readonly<Record<string, string>>;
+  /** Steps run when the job finally fails (after its retries). */
+  readonly rollback: readonly StepSpec[];
+  readonly artifacts?: { readonly paths: readonly string[] };
+  readonly cache?: { readonly key: string; readonly paths: readonly string[]; readonly restoreKeys: readonly string[] };
+  /** Kept for the server's scheduler and container executors; the local executor ignores them. */
+  readonly runsOn?: readonly string[];
+  readonly image?: string;
+  readonly position: SourcePosition;
+}
+
+/**
+ * A matrix as written. Axis values are plain YAML values; when an axis (or the whole
+ * matrix) is an expression string such as `${{ fromJSON(needs.plan.outputs.targets) }}`,
+ * the engine evaluates it when the job becomes ready and then expands it.
+ */
+export interface MatrixSpec {
+  readonly axes: Readonly<Record<string, unknown>> | string;
+  readonly include: readonly Readonly<Record<string, unknown>>[];
+  readonly exclude: readonly Readonly<Record<string, unknown>>[];
+}
+
+export interface StepSpec {
+  /** 0-based position within its list (steps or rollback). */
+  readonly index: number;
+  readonly name?: string;
+  readonly id?: string;
+  readonly run?: string;
+  readonly shell?: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly if?: string;
+  readonly workingDirectory?: string;
+  readonly timeoutMs?: number;
+  readonly continueOnError: boolean;
+  readonly uses?: string;
+  readonly with: Readonly<Record<string, string>>;
+  readonly position: SourcePosition;
+}
+
+/** One expanded matrix combination (or `{}` for a job without a matrix). */
+export type MatrixValues = Readonly<Record<string, unknown>>;

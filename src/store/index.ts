@@ -1,0 +1,1 @@
+export { SqliteRunStore } from './sqlite-run-store.js';
