@@ -235,8 +235,14 @@ class PipelineRun {
     const controller = new AbortController();
     this.running.set(instance.key, controller);
     this.runningPerJob.set(instance.spec.id, (this.runningPerJob.get(instance.spec.id) ?? 0) + 1);
-    void this.executeInstance(instance, controller).then(
-      (record) => {
+    void this.executeInstance(instance, controller)
+      .catch((thrown: unknown): JobRecord => {
+        // Only a broken store (disk full, database locked for too long) gets here. The
+        // instance fails with the reason rather than leaving the run waiting forever.
+        const error = `internal error: ${coerceError(thrown).message}`;
+        return { ...this.newRecord(instance, 'failed'), error, finishedAt: this.clock.now() };
+      })
+      .then((record) => {
         this.running.delete(instance.key);
         this.runningPerJob.set(instance.spec.id, (this.runningPerJob.get(instance.spec.id) ?? 1) - 1);
         const state = this.states.get(instance.spec.id) as JobState;
@@ -245,13 +251,7 @@ class PipelineRun {
         }
         this.instanceFinished(state, record);
         this.pump();
-      },
-      (thrown: unknown) => {
-        // Only a broken store gets here; the run cannot go on without it.
-        this.cancelled.abort();
-        this.sink.write(this.run.id, instance.key, 'system', `internal error: ${coerceError(thrown).message}`);
-      },
-    );
+      });
   }
 
   private async executeInstance(instance: JobInstance, controller: AbortController): Promise<JobRecord> {

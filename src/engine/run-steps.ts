@@ -96,9 +96,7 @@ export async function runStepSequence(input: StepSequenceInput): Promise<StepSeq
     }
     Object.assign(fileEnv, result.env ?? {});
     if (result.path) pathPrepend.unshift(...result.path);
-    if (result.outcome === 'cancelled') {
-      return { status: input.timedOut() ? 'failed' : 'cancelled', exitCode: null, error: result.error, steps, unrecoverable };
-    }
+    if (result.outcome === 'cancelled') break;
     if (result.outcome === 'failure' && !tolerated && !failed) {
       failed = true;
       exitCode = result.exitCode;

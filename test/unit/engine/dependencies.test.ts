@@ -53,7 +53,7 @@ test('a job with continue-on-error fails without failing the run, and its depend
   const run = await runYaml(`
     jobs:
       flaky: { continue-on-error: true, steps: [{ run: exit 2 }] }
-      next: { needs: flaky, steps: [{ run: echo "\${{ needs.flaky.result }}" }] }
+      next: { needs: flaky, steps: [{ run: 'echo \${{ needs.flaky.result }}' }] }
   `);
   assert.equal(run.job('flaky').status, 'failed');
   assert.equal(run.job('next').status, 'success');

@@ -25,7 +25,7 @@ test('a step with continue-on-error has outcome failure and conclusion success',
       build:
         steps:
           - { id: try, run: exit 1, continue-on-error: true }
-          - run: echo "\${{ steps.try.outcome }}/\${{ steps.try.conclusion }}"
+          - run: echo \${{ steps.try.outcome }}/\${{ steps.try.conclusion }}
   `);
   assert.equal(run.job('build').status, 'success');
   assert.ok((await run.log('build')).includes('failure/success'));
