@@ -29,7 +29,8 @@ export function readSecretsFile(file: string): Record<string, string> {
   try {
     text = readFileSync(file, 'utf8');
   } catch (thrown) {
-    throw new UsageError(`--secrets-file ${file}: ${(thrown as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+    const code = (thrown as NodeJS.ErrnoException).code;
+    throw new UsageError(`--secrets-file ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable')}`);
   }
   const { values, problems } = parseCommandFile(withoutComments(text));
   if (problems.length > 0) throw new UsageError(`--secrets-file ${file}: ${problems.join('; ')}`);

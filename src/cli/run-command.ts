@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { formatDiagnostic, parseDuration, UsageError } from '../core/index.js';
 import type { RunPipelineInput, RunRecord, RunResult, RunStore } from '../engine/index.js';
 import { runPipeline, selectJobs } from '../engine/index.js';
@@ -24,6 +25,7 @@ export interface RunFlags {
 export async function runCommand(ctx: CliContext, file: string, flags: RunFlags): Promise<number> {
   const loaded = loadPipeline(file, ctx.stderr);
   if (!loaded.ok) return EXIT.invalid;
+  checkReportPath(ctx, flags.report);
   selectJobs(loaded.pipeline.jobs, flags.job); // unknown --job ids are a usage error before anything runs
   noticeIgnoredKeys(ctx, loaded.pipeline);
   const store = ctx.openStore();
@@ -45,6 +47,7 @@ export async function runCommand(ctx: CliContext, file: string, flags: RunFlags)
 export async function resumeCommand(ctx: CliContext, runId: string | undefined, flags: RunFlags): Promise<number> {
   const store = ctx.openStore();
   try {
+    checkReportPath(ctx, flags.report);
     const run = await findRun(store, runId);
     if (run.status === 'success' || run.status === 'failed') {
       ctx.stdout.write(`run ${run.id} already finished (${run.status}); nothing to resume\n`);
@@ -122,6 +125,13 @@ async function stopLeftovers(store: RunStore, run: RunRecord): Promise<void> {
       // Already gone: the usual case.
     }
   }
+}
+
+/** A report that cannot be written is a usage error before the run, not a crash after it. */
+function checkReportPath(ctx: CliContext, report: string | undefined): void {
+  if (report === undefined) return;
+  const dir = dirname(resolve(ctx.cwd, report));
+  if (!existsSync(dir)) throw new UsageError(`--report ${report}: directory ${dir} does not exist`);
 }
 
 function noticeIgnoredKeys(ctx: CliContext, pipeline: Pipeline): void {
