@@ -1,6 +1,8 @@
+import { stripVTControlCharacters } from 'node:util';
+
 /** Left-aligned columns separated by two spaces; widths measured without ANSI colour codes. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const visible = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '').length;
+  const visible = (text: string) => stripVTControlCharacters(text).length;
   const widths = header.map((title, column) => Math.max(visible(title), ...rows.map((row) => visible(row[column] ?? ''))));
   const line = (cells: readonly string[]) =>
     cells

@@ -72,6 +72,11 @@ export interface StepOutcome {
   readonly outputs: Readonly<Record<string, string>>;
   /** Lines written to `$DEPLOYLITE_ENV` (also `$GITHUB_ENV`): env for the following steps. */
   readonly env: Readonly<Record<string, string>>;
-  /** Lines written to `$DEPLOYLITE_PATH` (also `$GITHUB_PATH`): prepended to PATH for the following steps. */
+  /**
+   * Lines written to `$DEPLOYLITE_PATH` (also `$GITHUB_PATH`): prepended to PATH for the following steps. In PATH
+   * order: as on GitHub, the line written last comes first.
+   */
   readonly path: readonly string[];
+  /** Problems that did not fail the step (e.g. a malformed `$DEPLOYLITE_OUTPUT` line); the engine prints them. */
+  readonly warnings?: readonly string[];
 }

@@ -1,0 +1,175 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import type { Executor, JobRequest, JobWorkspace, StepCommand, StepIO, StepOutcome } from '../../engine/index.js';
+import { findProgram } from './find-program.js';
+import type { ShellCommand, ShellPrograms } from './resolve-shell.js';
+import { resolveShell, shellArgv } from './resolve-shell.js';
+import type { ProcessGroupResult } from './run-process-group.js';
+import { runProcessGroup, sendToGroup } from './run-process-group.js';
+import type { StepFiles } from './step-files.js';
+import { commandFileVariables, readCommandFiles, writeStepFiles } from './step-files.js';
+
+export interface LocalExecutorOptions {
+  /** Grace between SIGTERM and SIGKILL when a step is cancelled or times out. Default 5000 ms. */
+  readonly killGraceMs?: number;
+  /** Base environment under each step's env, copied when the executor is created. Default: process.env (the host's). */
+  readonly baseEnv?: Readonly<Record<string, string | undefined>>;
+  /** Where per-job scratch directories go. Default os.tmpdir(). */
+  readonly tempRoot?: string;
+}
+
+interface JobState {
+  /** Holds the steps' scripts and command files; removed by cleanupJob. */
+  readonly scratchDir: string;
+  stepCount: number;
+  /** Process groups whose background processes outlived their step; killed when the job ends. */
+  readonly survivingGroups: Set<number>;
+}
+
+/**
+ * Runs steps as plain processes on the host, with the host's programs and environment — what `deploylite run` uses.
+ *
+ * Each step leads its own process group: a timeout or a cancellation signals the whole group (SIGTERM, then SIGKILL
+ * after `killGraceMs`), so processes the step started in the background are stopped with it. Background processes
+ * of a step that ended on its own keep running, as on GitHub, until the job ends: `cleanupJob` kills them, like the
+ * GitHub runner's "Cleaning up orphan processes". Processes that start their own session (`setsid`, daemons) escape.
+ */
+export class LocalExecutor implements Executor {
+  readonly name = 'local';
+  private readonly killGraceMs: number;
+  /** Copied once: reading process.env goes through getenv for every variable. */
+  private readonly baseEnv: Readonly<Record<string, string>>;
+  private readonly tempRoot: string;
+  private readonly jobs = new WeakMap<JobWorkspace, JobState>();
+  private bashLookup: Promise<string | undefined> | undefined;
+  private pythonLookup: Promise<string | undefined> | undefined;
+  // Looked up once per executor, on first use: a PATH search per step would cost every step a few syscalls.
+  private readonly programs: ShellPrograms = {
+    bash: () => (this.bashLookup ??= findProgram('bash', this.baseEnv.PATH)),
+    python: () => (this.pythonLookup ??= findPython(this.baseEnv.PATH)),
+  };
+
+  constructor(options: LocalExecutorOptions = {}) {
+    this.killGraceMs = options.killGraceMs ?? 5000;
+    this.baseEnv = definedValues(options.baseEnv ?? process.env);
+    this.tempRoot = options.tempRoot ?? tmpdir();
+  }
+
+  async prepareJob(job: JobRequest): Promise<JobWorkspace> {
+    const scratchDir = await mkdtemp(join(this.tempRoot, `deploylite-${fileNameSafe(job.jobKey)}-`));
+    const workspace: JobWorkspace = { job, dir: job.workspaceDir };
+    this.jobs.set(workspace, { scratchDir, stepCount: 0, survivingGroups: new Set() });
+    return workspace;
+  }
+
+  async runStep(workspace: JobWorkspace, step: StepCommand, io: StepIO, signal: AbortSignal): Promise<StepOutcome> {
+    const job = this.jobs.get(workspace);
+    if (job === undefined) throw new Error(`local executor: job "${workspace.job.jobKey}" was not prepared by this executor`);
+    if (signal.aborted) return notRun({ cancelled: true });
+
+    const cwd = resolve(workspace.dir, step.workingDirectory ?? '.');
+    if (step.workingDirectory !== undefined) {
+      const problem = await checkDirectory(cwd, `working-directory "${step.workingDirectory}"`);
+      if (problem !== undefined) return notRun({ error: problem });
+    }
+    const shell = await resolveShell(step.shell, this.programs);
+    if (typeof shell === 'string') return notRun({ error: shell });
+
+    job.stepCount++;
+    const files = await writeStepFiles(job.scratchDir, job.stepCount, shell.extension, step.script);
+    const [program, args] = shellArgv(shell, files.script);
+    const result = await runProcessGroup({
+      program,
+      args,
+      cwd,
+      env: this.stepEnvironment(step, files),
+      ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}),
+      killGraceMs: this.killGraceMs,
+      signal,
+      onLine: (stream, line) => io.onLine(stream, line),
+      onStart: (pid) => io.onStart?.(pid),
+    });
+    if (result.survivingGroup !== undefined) job.survivingGroups.add(result.survivingGroup);
+    if (result.spawnError) return notRun({ error: await describeSpawnError(result, shell, program, cwd, step) });
+
+    const commands = await readCommandFiles(files);
+    return {
+      exitCode: result.exitCode,
+      timedOut: result.timedOut,
+      cancelled: result.cancelled,
+      outputs: commands.outputs,
+      env: commands.env,
+      path: commands.path,
+      ...(commands.warnings.length > 0 ? { warnings: commands.warnings } : {}),
+    };
+  }
+
+  async cleanupJob(workspace: JobWorkspace): Promise<void> {
+    const job = this.jobs.get(workspace);
+    if (job === undefined) return;
+    this.jobs.delete(workspace);
+    for (const group of job.survivingGroups) sendToGroup(group, 'SIGKILL');
+    await rm(job.scratchDir, { recursive: true, force: true });
+  }
+
+  /** From weakest to strongest: the base environment, the step's env, the command file variables. */
+  private stepEnvironment(step: StepCommand, files: StepFiles): Record<string, string> {
+    const env: Record<string, string> = { ...this.baseEnv, ...step.env, ...commandFileVariables(files) };
+    if (step.pathPrepend !== undefined && step.pathPrepend.length > 0) {
+      env.PATH = [...step.pathPrepend, ...(env.PATH ? [env.PATH] : [])].join(delimiter);
+    }
+    return env;
+  }
+}
+
+export function createLocalExecutor(options?: LocalExecutorOptions): Executor {
+  return new LocalExecutor(options);
+}
+
+function definedValues(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const defined: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) defined[name] = value;
+  return defined;
+}
+
+function notRun(extra: Partial<StepOutcome>): StepOutcome {
+  return { exitCode: null, timedOut: false, cancelled: false, outputs: {}, env: {}, path: [], ...extra };
+}
+
+async function findPython(searchPath: string | undefined): Promise<string | undefined> {
+  return (await findProgram('python3', searchPath)) ?? (await findProgram('python', searchPath));
+}
+
+/** A message when `dir` cannot be a working directory, else undefined. */
+async function checkDirectory(dir: string, label: string): Promise<string | undefined> {
+  try {
+    return (await stat(dir)).isDirectory() ? undefined : `${label} is not a directory`;
+  } catch (thrown) {
+    const code = (thrown as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? `${label} does not exist` : `${label} is not accessible (${code ?? 'unknown error'})`;
+  }
+}
+
+/** Spawn reports a missing working directory and a missing program alike (ENOENT); tell the user which. */
+async function describeSpawnError(
+  result: ProcessGroupResult,
+  shell: ShellCommand,
+  program: string,
+  cwd: string,
+  step: StepCommand,
+): Promise<string> {
+  const code = result.spawnError?.code;
+  const which = shell.shell === program ? `shell "${shell.shell}"` : `shell "${shell.shell}": program "${program}"`;
+  if (code === 'ENOENT') {
+    const label = step.workingDirectory !== undefined ? `working-directory "${step.workingDirectory}"` : `workspace "${cwd}"`;
+    return (await checkDirectory(cwd, label)) ?? `${which} not found`;
+  }
+  if (code === 'EACCES') return `${which} is not executable`;
+  return `${which} could not be started: ${result.spawnError?.message ?? 'unknown error'}`;
+}
+
+/** A job key such as `build (linux, 20)` as part of a directory name. */
+function fileNameSafe(text: string): string {
+  return text.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 40);
+}

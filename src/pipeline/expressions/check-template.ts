@@ -1,0 +1,39 @@
+import { EMPTY_EXPRESSION } from './interpolate.js';
+import { parseExpression } from './parse-expression.js';
+import { splitTemplate } from './split-template.js';
+import { conditionForm } from './condition-form.js';
+
+/**
+ * Syntax check of one expression body (no `${{ }}`) against DeployLite's contexts and
+ * functions. Returns error messages, empty when fine.
+ */
+export function checkExpression(source: string): string[] {
+  const result = parseExpression(source.trim());
+  return result.ok ? [] : [result.message];
+}
+
+/** Checks every `${{ }}` in a template string, including an unterminated `${{`. */
+export function checkTemplate(template: string): string[] {
+  const split = splitTemplate(template);
+  const messages: string[] = [];
+  for (const segment of split.segments) {
+    if (segment.kind !== 'expression') continue;
+    if (segment.source.trim() === '') messages.push(EMPTY_EXPRESSION);
+    else messages.push(...checkExpression(segment.source));
+  }
+  if (!split.ok) messages.push(split.message);
+  return messages;
+}
+
+/** A condition (`if:`) with or without the `${{ }}` wrapper. */
+export function checkCondition(condition: string): string[] {
+  const form = conditionForm(condition);
+  switch (form.kind) {
+    case 'default':
+      return [];
+    case 'expression':
+      return checkExpression(form.source);
+    case 'template':
+      return checkTemplate(form.template);
+  }
+}
