@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { coerceError } from '../core/index.js';
 import { EXIT, runCli } from '../cli/index.js';
+import type { LocalExecutor } from '../executors/index.js';
 import { createLocalExecutor } from '../executors/index.js';
 import { SqliteRunStore } from '../store/index.js';
 
@@ -12,12 +13,15 @@ async function main(): Promise<number> {
   const cwd = process.cwd();
   const controller = new AbortController();
   let interrupts = 0;
+  const executors: LocalExecutor[] = [];
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
       process.stderr.write(`\n${signal}: cancelling the run (again to quit at once)\n`);
       controller.abort();
     } else {
+      // Steps lead their own process groups, so they would outlive the CLI: kill them first.
+      for (const executor of executors) executor.killAll();
       process.exit(EXIT.cancelled);
     }
   };
@@ -33,7 +37,11 @@ async function main(): Promise<number> {
       color,
       signal: controller.signal,
       openStore: () => new SqliteRunStore(process.env.DEPLOYLITE_LOCAL_DB ?? join(cwd, '.deploylite', 'runs.db')),
-      createExecutor: (options) => createLocalExecutor({ killGraceMs: options.killGraceMs }),
+      createExecutor: (options) => {
+        const executor = createLocalExecutor({ killGraceMs: options.killGraceMs });
+        executors.push(executor);
+        return executor;
+      },
     },
     process.argv.slice(2),
     VERSION,

@@ -84,3 +84,33 @@ test('a step that ignores SIGTERM is killed with SIGKILL after --kill-grace', as
   assert.ok(elapsed >= 250 && elapsed < 2000, `exited ${elapsed}ms after SIGINT with a 300ms grace`);
   await assertGone(pids);
 });
+
+test('a second Ctrl-C quits at once and kills steps that ignore SIGTERM', async () => {
+  const dir = workdir({
+    'ci.yml': `
+      jobs:
+        stubborn:
+          steps:
+            - run: |
+                set +e
+                trap 'echo ignoring TERM' TERM
+                echo $$ > step.pid
+                while true; do sleep 0.1; done
+    `,
+  });
+  const cli = startCli(['run', 'ci.yml', '--kill-grace', '30s'], { cwd: dir });
+  const pid = Number(await waitForFile(join(dir, 'step.pid')));
+  try {
+    const sentAt = Date.now();
+    cli.child.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    cli.child.kill('SIGINT');
+    const result = await cli.exited;
+    assertExit(result, 130);
+    assert.ok(Date.now() - sentAt < 2000, 'the second Ctrl-C did not quit at once');
+    await assertGone([pid]);
+  } finally {
+    cli.child.kill('SIGKILL');
+    killLeftover(pid);
+  }
+});

@@ -42,6 +42,9 @@ export class LocalExecutor implements Executor {
   private readonly baseEnv: Readonly<Record<string, string>>;
   private readonly tempRoot: string;
   private readonly jobs = new WeakMap<JobWorkspace, JobState>();
+  private readonly activeJobs = new Set<JobState>();
+  /** Process groups of the steps running now. */
+  private readonly liveGroups = new Set<number>();
   private bashLookup: Promise<string | undefined> | undefined;
   private pythonLookup: Promise<string | undefined> | undefined;
   // Looked up once per executor, on first use: a PATH search per step would cost every step a few syscalls.
@@ -59,7 +62,9 @@ export class LocalExecutor implements Executor {
   async prepareJob(job: JobRequest): Promise<JobWorkspace> {
     const scratchDir = await mkdtemp(join(this.tempRoot, `deploylite-${fileNameSafe(job.jobKey)}-`));
     const workspace: JobWorkspace = { job, dir: job.workspaceDir };
-    this.jobs.set(workspace, { scratchDir, stepCount: 0, survivingGroups: new Set() });
+    const state: JobState = { scratchDir, stepCount: 0, survivingGroups: new Set() };
+    this.jobs.set(workspace, state);
+    this.activeJobs.add(state);
     return workspace;
   }
 
@@ -79,6 +84,7 @@ export class LocalExecutor implements Executor {
     job.stepCount++;
     const files = await writeStepFiles(job.scratchDir, job.stepCount, shell.extension, step.script);
     const [program, args] = shellArgv(shell, files.script);
+    let group: number | undefined;
     const result = await runProcessGroup({
       program,
       args,
@@ -88,8 +94,13 @@ export class LocalExecutor implements Executor {
       killGraceMs: this.killGraceMs,
       signal,
       onLine: (stream, line) => io.onLine(stream, line),
-      onStart: (pid) => io.onStart?.(pid),
+      onStart: (pid) => {
+        group = pid;
+        this.liveGroups.add(pid);
+        io.onStart?.(pid);
+      },
     });
+    if (group !== undefined) this.liveGroups.delete(group);
     if (result.survivingGroup !== undefined) job.survivingGroups.add(result.survivingGroup);
     if (result.spawnError) return notRun({ error: await describeSpawnError(result, shell, program, cwd, step) });
 
@@ -105,10 +116,21 @@ export class LocalExecutor implements Executor {
     };
   }
 
+  /**
+   * SIGKILL to every process group of a running step and every background group still
+   * waiting for its job's end: what a second Ctrl-C does before the CLI exits, since the
+   * groups are detached from the CLI's own and would otherwise outlive it.
+   */
+  killAll(): void {
+    for (const group of this.liveGroups) sendToGroup(group, 'SIGKILL');
+    for (const job of this.activeJobs) for (const group of job.survivingGroups) sendToGroup(group, 'SIGKILL');
+  }
+
   async cleanupJob(workspace: JobWorkspace): Promise<void> {
     const job = this.jobs.get(workspace);
     if (job === undefined) return;
     this.jobs.delete(workspace);
+    this.activeJobs.delete(job);
     for (const group of job.survivingGroups) sendToGroup(group, 'SIGKILL');
     await rm(job.scratchDir, { recursive: true, force: true });
   }
@@ -123,7 +145,7 @@ export class LocalExecutor implements Executor {
   }
 }
 
-export function createLocalExecutor(options?: LocalExecutorOptions): Executor {
+export function createLocalExecutor(options?: LocalExecutorOptions): LocalExecutor {
   return new LocalExecutor(options);
 }
 
