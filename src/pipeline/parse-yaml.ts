@@ -1,5 +1,5 @@
-import type { Document, Node } from 'yaml';
-import { isAlias, isCollection, isNode, isPair, isScalar, LineCounter, parseDocument } from 'yaml';
+import type { CST, Document, Node } from 'yaml';
+import { Composer, isAlias, isCollection, isNode, isPair, isScalar, LineCounter, Parser, YAMLParseError } from 'yaml';
 import { DiagnosticCollector } from './diagnostic-collector.js';
 
 /**
@@ -7,6 +7,16 @@ import { DiagnosticCollector } from './diagnostic-collector.js';
  * a "billion laughs" file of nested aliases is refused instead of exhausting memory.
  */
 export const MAX_ALIAS_COUNT = 100;
+
+/** Syntax errors reported before the rest are summed up in one line. */
+const MAX_SYNTAX_ERRORS = 20;
+
+/**
+ * Lists and mappings nested deeper than this are refused before the library composes them:
+ * its composer recurses once per level, and near the stack limit V8 can abort the whole
+ * process instead of throwing. A real pipeline nests a handful of levels.
+ */
+export const MAX_NESTING = 64;
 
 /** A parsed pipeline file: its root node and the means to follow aliases and report problems. */
 export interface YamlTree {
@@ -36,25 +46,33 @@ export interface ParseYamlResult {
 export function parseYaml(source: string, file: string): ParseYamlResult {
   const lineCounter = new LineCounter();
   const collector = new DiagnosticCollector(file, (offset) => lineCounter.linePos(offset));
-  // logLevel 'error': the library would otherwise print its warnings to stderr itself.
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: false, logLevel: 'error' });
+  // The parser proper (text → CST) is iterative; only composing (CST → nodes) recurses.
+  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(source));
+  const tooDeep = nestedTooDeepAt(tokens);
+  if (tooDeep !== undefined) {
+    collector.error('pipeline.too-deep', `the document nests lists and mappings more than ${MAX_NESTING} levels deep`, tooDeep);
+    return { collector };
+  }
+  const doc = composeOneDocument(tokens, source.length);
 
-  const seen = new Set<string>();
-  let syntaxErrors = 0;
-  for (const error of doc.errors) {
-    const offset = error.pos[0];
-    // A deeply nested file makes the library repeat one error hundreds of times.
-    const key = `${offset}:${error.message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    syntaxErrors++;
-    collector.error('pipeline.yaml-syntax', `invalid YAML: ${syntaxMessage(error.code, error.message)}`, offset);
+  // A deeply nested file makes the library repeat one error many times: report each once.
+  const unique = new Map<string, (typeof doc.errors)[number]>();
+  for (const error of doc.errors) unique.set(`${error.pos[0]}:${error.message}`, error);
+  const syntaxErrors = [...unique.values()].sort((a, b) => a.pos[0] - b.pos[0]);
+  for (const error of syntaxErrors.slice(0, MAX_SYNTAX_ERRORS)) {
+    collector.error('pipeline.yaml-syntax', `invalid YAML: ${syntaxMessage(error.code, error.message)}`, error.pos[0]);
+  }
+  const unreported = syntaxErrors[MAX_SYNTAX_ERRORS];
+  if (unreported) {
+    // Past the first few, syntax errors are mostly echoes of the first; a wall of them helps no one.
+    const more = syntaxErrors.length - MAX_SYNTAX_ERRORS;
+    collector.error('pipeline.yaml-syntax', `invalid YAML: ${more} more error${more === 1 ? '' : 's'} from here on; fix the ones above first`, unreported.pos[0]);
   }
   for (const warning of doc.warnings) {
     collector.warning('pipeline.yaml-warning', `YAML: ${lowerFirst(warning.message)}`, warning.pos[0]);
   }
 
-  if (syntaxErrors > 0) return { collector };
+  if (syntaxErrors.length > 0) return { collector };
 
   const root = isNode(doc.contents) ? doc.contents : undefined;
   // Every alias is written with `*`: a file without one needs no walk to link aliases.
@@ -86,8 +104,10 @@ export function parseYaml(source: string, file: string): ParseYamlResult {
 }
 
 /**
- * Maps every alias to the node its anchor names: the closest anchor of that name before
- * it, as YAML defines. Iterative, so a deep but valid document cannot overflow the stack.
+ * Maps every alias to the node its anchor names: the closest anchor of that name before it.
+ * An anchor counts once its node is complete, so `&a [*a]` is an unknown alias rather than
+ * a structure that contains itself (which no pipeline needs, and readers would loop on).
+ * Iterative, so a deep but valid document cannot overflow the stack.
  */
 function linkAliases(root: Node, collector: DiagnosticCollector): Map<Node, Node> {
   const anchors = new Map<string, Node>();
@@ -95,22 +115,65 @@ function linkAliases(root: Node, collector: DiagnosticCollector): Map<Node, Node
   const stack: unknown[] = [root];
   while (stack.length > 0) {
     const item = stack.pop();
-    if (isPair(item)) {
+    if (item instanceof AnchorDone) {
+      anchors.set(item.anchor, item.node);
+    } else if (isPair(item)) {
       stack.push(item.value, item.key);
-      continue;
-    }
-    if (isAlias(item)) {
+    } else if (isAlias(item)) {
       const target = anchors.get(item.source);
       if (target) targets.set(item, target);
       else collector.error('pipeline.unknown-alias', `unknown alias "*${item.source}": an anchor "&${item.source}" must come before its alias`, item);
-      continue;
-    }
-    if (isScalar(item) || isCollection(item)) {
+    } else if (isScalar(item)) {
       if (item.anchor) anchors.set(item.anchor, item);
-      if (isCollection(item)) for (let i = item.items.length - 1; i >= 0; i--) stack.push(item.items[i]);
+    } else if (isCollection(item)) {
+      if (item.anchor) stack.push(new AnchorDone(item.anchor, item));
+      for (let i = item.items.length - 1; i >= 0; i--) stack.push(item.items[i]);
     }
   }
   return targets;
+}
+
+/** Marks the point of the walk where an anchored collection is complete. */
+class AnchorDone {
+  constructor(
+    readonly anchor: string,
+    readonly node: Node,
+  ) {}
+}
+
+/** What `parseDocument` does, from tokens already parsed: the first document, and an error for any other. */
+function composeOneDocument(tokens: readonly CST.Token[], length: number): Document.Parsed {
+  // logLevel 'error': the library would otherwise print its warnings to stderr itself.
+  const composer = new Composer({ prettyErrors: false, merge: true, uniqueKeys: false, logLevel: 'error' });
+  let first: Document.Parsed | undefined;
+  for (const doc of composer.compose(tokens, true, length)) {
+    if (!first) first = doc;
+    else {
+      first.errors.push(new YAMLParseError([doc.range[0], doc.range[1]], 'MULTIPLE_DOCS', 'several documents'));
+      break;
+    }
+  }
+  // compose(…, forceDoc = true) always yields a document, for an empty source too.
+  return first as Document.Parsed;
+}
+
+/** The offset of a collection nested deeper than MAX_NESTING, if any (an iterative walk of the CST). */
+function nestedTooDeepAt(tokens: readonly CST.Token[]): number | undefined {
+  const stack: { token: CST.Token | null | undefined; depth: number }[] = tokens.map((token) => ({ token, depth: 0 }));
+  while (stack.length > 0) {
+    const { token, depth } = stack.pop() as (typeof stack)[number];
+    if (!token) continue;
+    if (token.type === 'document') {
+      stack.push({ token: token.value, depth });
+    } else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      if (depth + 1 > MAX_NESTING) return token.offset;
+      for (const item of token.items) {
+        if ('key' in item) stack.push({ token: item.key, depth: depth + 1 });
+        stack.push({ token: item.value, depth: depth + 1 });
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Lets the library count alias expansions, refusing a document that multiplies itself. */

@@ -57,7 +57,8 @@ export function readEntries(ctx: ReadContext, map: Node, rules: MappingRules = {
     firstLine.set(key, line);
     if (rules.allow?.(key)) continue;
     if (rules.keys && !rules.keys.includes(key)) {
-      const hint = rules.hints?.[key];
+      // Own properties only: a key named `constructor` must not find Object's.
+      const hint = rules.hints && Object.hasOwn(rules.hints, key) ? rules.hints[key] : undefined;
       const advice = hint === undefined ? didYouMean(key, rules.keys) : ` (${hint})`;
       ctx.report.error('pipeline.unknown-key', `unknown key "${key}"${advice}`, at);
       continue;

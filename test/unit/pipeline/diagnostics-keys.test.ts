@@ -84,3 +84,10 @@ test('a job that is not a mapping, and a step that is not a mapping, are reporte
     'p.yml:4:13: a step must be a mapping with "run" or "uses", got "make"',
   ]);
 });
+
+test('keys named like object properties are plain unknown keys', () => {
+  assert.deepEqual(diagnosticsOf('jobs:\n  a:\n    constructor: x\n    __proto__: y\n    steps: [{ run: a }]\n'), [
+    'p.yml:3:5: unknown key "constructor"',
+    'p.yml:4:5: unknown key "__proto__"',
+  ]);
+});

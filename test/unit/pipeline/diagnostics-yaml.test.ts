@@ -53,3 +53,17 @@ test('a billion-laughs alias bomb is refused quickly', () => {
     diagnostics.map(formatDiagnostic).join('\n'),
   );
 });
+
+test('a flood of syntax errors is cut short after the first twenty', () => {
+  const found = diagnosticsOf('"'.repeat(1000));
+  assert.equal(found.length, 21);
+  assert.match(found[20] ?? '', /^p\.yml:1:\d+: invalid YAML: \d+ more errors from here on; fix the ones above first$/);
+});
+
+test('a document nested too deeply is refused before it can exhaust the stack', () => {
+  assert.deepEqual(diagnosticsOf(`a: ${'['.repeat(50_000)}`), ['p.yml:1:67: the document nests lists and mappings more than 64 levels deep']);
+});
+
+test('an alias inside the node it names is unknown, not a structure containing itself', () => {
+  assert.deepEqual(diagnosticsOf('jobs:\n  a: &a { steps: [*a] }\n'), ['p.yml:2:19: unknown alias "*a": an anchor "&a" must come before its alias']);
+});
