@@ -1,4 +1,5 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { Executor, JobRequest, JobWorkspace, StepCommand, StepIO, StepOutcome } from '../../engine/index.js';
@@ -60,7 +61,10 @@ export class LocalExecutor implements Executor {
   }
 
   async prepareJob(job: JobRequest): Promise<JobWorkspace> {
-    const scratchDir = await mkdtemp(join(this.tempRoot, `deploylite-${fileNameSafe(job.jobKey)}-`));
+    // Synchronous on purpose, here and for the step's small files: each is a few tens of
+    // microseconds on a local disk, while a thread-pool round trip per file costs more than
+    // that in latency, once per job and step (see docs/benchmarks.md).
+    const scratchDir = mkdtempSync(join(this.tempRoot, `deploylite-${fileNameSafe(job.jobKey)}-`));
     const workspace: JobWorkspace = { job, dir: job.workspaceDir };
     const state: JobState = { scratchDir, stepCount: 0, survivingGroups: new Set() };
     this.jobs.set(workspace, state);
@@ -82,7 +86,7 @@ export class LocalExecutor implements Executor {
     if (typeof shell === 'string') return notRun({ error: shell });
 
     job.stepCount++;
-    const files = await writeStepFiles(job.scratchDir, job.stepCount, shell.extension, step.script);
+    const files = writeStepFiles(job.scratchDir, job.stepCount, shell.extension, step.script);
     const [program, args] = shellArgv(shell, files.script);
     let group: number | undefined;
     const result = await runProcessGroup({
@@ -104,7 +108,7 @@ export class LocalExecutor implements Executor {
     if (result.survivingGroup !== undefined) job.survivingGroups.add(result.survivingGroup);
     if (result.spawnError) return notRun({ error: await describeSpawnError(result, shell, program, cwd, step) });
 
-    const commands = await readCommandFiles(files);
+    const commands = readCommandFiles(files);
     return {
       exitCode: result.exitCode,
       timedOut: result.timedOut,
@@ -132,7 +136,7 @@ export class LocalExecutor implements Executor {
     this.jobs.delete(workspace);
     this.activeJobs.delete(job);
     for (const group of job.survivingGroups) sendToGroup(group, 'SIGKILL');
-    await rm(job.scratchDir, { recursive: true, force: true });
+    rmSync(job.scratchDir, { recursive: true, force: true });
   }
 
   /** From weakest to strongest: the base environment, the step's env, the command file variables. */

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 // The module itself rather than the engine's index: the parser is pure, and this keeps the executor from loading the
 // whole engine (and the pipeline compiler behind it) at run time.
@@ -24,12 +24,12 @@ export interface CommandFileResults {
  * Writes step number `index`'s script and names its three command files. Fresh names per step, so a background
  * process of an earlier step that still appends to its files cannot leak into this step's results.
  */
-export async function writeStepFiles(dir: string, index: number, extension: string, script: string): Promise<StepFiles> {
+export function writeStepFiles(dir: string, index: number, extension: string, script: string): StepFiles {
   const base = join(dir, `step-${index}`);
   const files: StepFiles = { script: `${base}${extension}`, output: `${base}.output`, env: `${base}.env`, path: `${base}.path` };
   // The command files are not created: `>>` creates them when a step writes one, and most
   // steps write none. Three file creations per step were most of the executor's overhead.
-  await writeFile(files.script, script, { mode: 0o700 });
+  writeFileSync(files.script, script, { mode: 0o700 });
   return files;
 }
 
@@ -46,11 +46,11 @@ export function commandFileVariables(files: StepFiles): Record<string, string> {
 }
 
 /** Reads what the step wrote to its command files; malformed entries become warnings, never failures. */
-export async function readCommandFiles(files: StepFiles): Promise<CommandFileResults> {
+export function readCommandFiles(files: StepFiles): CommandFileResults {
   const warnings: string[] = [];
-  const read = async (file: string, variable: string): Promise<string> => {
+  const read = (file: string, variable: string): string => {
     try {
-      return await readFile(file, 'utf8');
+      return readFileSync(file, 'utf8');
     } catch (thrown) {
       const code = (thrown as NodeJS.ErrnoException).code ?? 'unreadable';
       // Absent: the step wrote nothing there, the usual case.
@@ -58,11 +58,9 @@ export async function readCommandFiles(files: StepFiles): Promise<CommandFileRes
       return '';
     }
   };
-  const [outputText, envText, pathText] = await Promise.all([
-    read(files.output, 'DEPLOYLITE_OUTPUT'),
-    read(files.env, 'DEPLOYLITE_ENV'),
-    read(files.path, 'DEPLOYLITE_PATH'),
-  ]);
+  const outputText = read(files.output, 'DEPLOYLITE_OUTPUT');
+  const envText = read(files.env, 'DEPLOYLITE_ENV');
+  const pathText = read(files.path, 'DEPLOYLITE_PATH');
   const outputs = parseCommandFile(outputText);
   const env = parseCommandFile(envText);
   warnings.push(...outputs.problems.map((problem) => `$DEPLOYLITE_OUTPUT ${problem}`));
