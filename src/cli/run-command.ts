@@ -136,11 +136,16 @@ function checkReportPath(ctx: CliContext, report: string | undefined): void {
 
 function noticeIgnoredKeys(ctx: CliContext, pipeline: Pipeline): void {
   for (const job of pipeline.jobs) {
-    const keys = [job.runsOn ? 'runs-on' : '', job.image ? 'image' : ''].filter(Boolean);
+    const keys = [
+      job.runsOn ? 'runs-on' : '',
+      job.image ? 'image' : '',
+      job.artifacts ? 'artifacts' : '',
+      job.cache ? 'cache' : '',
+    ].filter(Boolean);
     if (keys.length === 0) continue;
     const notice = { code: 'run.ignored-key', severity: 'warning' as const, file: pipeline.file, ...job.position };
     ctx.stderr.write(
-      `${formatDiagnostic({ ...notice, message: `job "${job.id}": ${keys.join(' and ')} ignored by the local executor` })}\n`,
+      `${formatDiagnostic({ ...notice, message: `job "${job.id}": ${keys.join(', ')} ignored by local runs` })}\n`,
     );
   }
 }

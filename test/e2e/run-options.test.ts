@@ -69,19 +69,21 @@ test('--var NAME=VALUE is available as ${{ vars.NAME }}', async () => {
   assert.equal(readFileSync(join(dir, 'var.txt'), 'utf8'), 'target=staging\n');
 });
 
-test('runs-on and image print a notice that the local executor ignores them, and the job still runs', async () => {
+test('runs-on, image, artifacts and cache print a notice that local runs ignore them, and the job still runs', async () => {
   const dir = workdir({
     'ci.yml': `
       jobs:
         build:
           runs-on: ubuntu-latest
           image: node:20
+          artifacts: { paths: [dist/**] }
+          cache: { key: deps, paths: [node_modules] }
           steps: [{ run: touch built }]
     `,
   });
   const result = await runCli(['run', 'ci.yml'], { cwd: dir });
   assertExit(result, 0);
-  assert.match(result.stderr, /^ci\.yml:[23]:\d+: .*runs-on.*image.*ignored/m);
+  assert.match(result.stderr, /^ci\.yml:[23]:\d+: .*runs-on, image, artifacts, cache ignored/m);
   assert.ok(existsSync(join(dir, 'built')));
 });
 
