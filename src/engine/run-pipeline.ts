@@ -46,7 +46,6 @@ interface JobState {
   readonly spec: JobSpec;
   /** Every ancestor through `needs`, for the job-level status functions. */
   readonly ancestors: readonly string[];
-  phase: 'waiting' | 'running' | 'done';
   instances: JobInstance[];
   unfinished: number;
   result: NeedResult;
@@ -79,6 +78,11 @@ class PipelineRun {
   private readonly runningPerJob = new Map<string, number>();
   private readonly cancelled: AbortController = new AbortController();
   private order: readonly string[] = [];
+  private dependents: ReadonlyMap<string, readonly string[]> = new Map();
+  private readonly unfinishedNeeds = new Map<string, number>();
+  /** Jobs whose needs are all done, in the order they became so; `pump` decides them. */
+  private readonly decidable: string[] = [];
+  private completedJobs = 0;
   private run!: RunRecord;
   private done!: () => void;
 
@@ -95,12 +99,17 @@ class PipelineRun {
     const graph = buildGraph(selected);
     if (!graph.graph) throw new Error(`dependency cycle: ${graph.cycles[0]?.join(' -> ')}`);
     this.order = graph.graph.order;
+    this.dependents = graph.graph.dependents;
+    for (const id of this.order) {
+      const needs = graph.graph.needs.get(id)?.length ?? 0;
+      this.unfinishedNeeds.set(id, needs);
+      if (needs === 0) this.decidable.push(id);
+    }
     const byId = new Map(selected.map((job) => [job.id, job]));
     for (const id of this.order) {
       this.states.set(id, {
         spec: byId.get(id) as JobSpec,
         ancestors: ancestorsOf(id, graph.graph),
-        phase: 'waiting',
         instances: [],
         unfinished: 0,
         result: 'success',
@@ -157,23 +166,23 @@ class PipelineRun {
     return { ...run, status: 'running', startedAt };
   }
 
-  /** Decides every job whose needs are done, then fills free slots. Resolves when all is done. */
+  /**
+   * Decides every job whose needs are done, then fills free slots. Resolves when all is done.
+   * Counting unfinished needs per job keeps each call proportional to what changed, not to
+   * the size of the pipeline (a 500-job run calls it 500 times).
+   */
   private pump(): void {
-    for (const id of this.order) {
-      const state = this.states.get(id) as JobState;
-      if (state.phase === 'waiting' && state.spec.needs.every((need) => this.states.get(need)?.phase === 'done')) {
-        this.decide(state);
-      }
+    for (let id = this.decidable.shift(); id !== undefined; id = this.decidable.shift()) {
+      this.decide(this.states.get(id) as JobState);
     }
     this.startQueued();
-    if (this.running.size === 0 && this.queue.length === 0 && [...this.states.values()].every((s) => s.phase === 'done')) {
+    if (this.running.size === 0 && this.queue.length === 0 && this.completedJobs === this.states.size) {
       this.done();
     }
   }
 
   private decide(state: JobState): void {
     const { spec } = state;
-    state.phase = 'running';
     const contexts = this.jobContexts(spec, {});
     let instances: JobInstance[];
     try {
@@ -199,8 +208,9 @@ class PipelineRun {
         this.records.set(instance.key, previous);
         this.instanceFinished(state, previous);
       } else {
+        // Not stored until it starts: a pending row per instance would cost a commit per job
+        // and tell a resumed run nothing it does not recompute.
         this.queue.push(instance);
-        void this.save(this.newRecord(instance, 'pending'));
       }
     }
     if (instances.length === 0) this.completeJob(state);
@@ -335,7 +345,12 @@ class PipelineRun {
     state.blocking = state.result !== 'success' && !tolerated;
     state.failedHard = failed && !tolerated;
     state.outputs = Object.assign({}, ...records.map((r) => r.outputs)) as Record<string, string>;
-    state.phase = 'done';
+    this.completedJobs++;
+    for (const dependent of this.dependents.get(state.spec.id) ?? []) {
+      const left = (this.unfinishedNeeds.get(dependent) ?? 1) - 1;
+      this.unfinishedNeeds.set(dependent, left);
+      if (left === 0) this.decidable.push(dependent);
+    }
   }
 
   private finalStatus(): RunStatus {
