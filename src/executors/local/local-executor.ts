@@ -63,7 +63,7 @@ export class LocalExecutor implements Executor {
   async prepareJob(job: JobRequest): Promise<JobWorkspace> {
     // Synchronous on purpose, here and for the step's small files: each is a few tens of
     // microseconds on a local disk, while a thread-pool round trip per file costs more than
-    // that in latency, once per job and step (see docs/benchmarks.md).
+    // that in latency, once per job and step (the DAG profile in docs/benchmarks.md).
     const scratchDir = mkdtempSync(join(this.tempRoot, `deploylite-${fileNameSafe(job.jobKey)}-`));
     const workspace: JobWorkspace = { job, dir: job.workspaceDir };
     const state: JobState = { scratchDir, stepCount: 0, survivingGroups: new Set() };
