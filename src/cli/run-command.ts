@@ -55,7 +55,6 @@ export async function resumeCommand(ctx: CliContext, runId: string | undefined, 
     }
     const loaded = compileSource(run.source, run.file, ctx.stderr);
     if (!loaded.ok) return EXIT.invalid;
-    await stopLeftovers(store, run);
     const result = await execute(ctx, store, { ...flags, parallel: flags.parallel ?? String(run.options.parallel) }, {
       pipeline: loaded.pipeline,
       source: run.source,
@@ -110,21 +109,6 @@ async function findRun(store: RunStore, runId: string | undefined): Promise<RunR
   const run = runId === undefined ? await store.latestRun() : await store.getRun(Number(runId));
   if (!run) throw new UsageError(runId === undefined ? 'there are no runs to resume in this directory' : `no run ${runId}`);
   return run;
-}
-
-/**
- * A CLI killed with SIGKILL cannot stop its steps; their process groups may still be
- * running. Stop them before the jobs run again, so two copies never race.
- */
-async function stopLeftovers(store: RunStore, run: RunRecord): Promise<void> {
-  for (const job of await store.listJobs(run.id)) {
-    if (job.status !== 'running' || job.pid === null) continue;
-    try {
-      process.kill(-job.pid, 'SIGKILL');
-    } catch {
-      // Already gone: the usual case.
-    }
-  }
 }
 
 /** A report that cannot be written is a usage error before the run, not a crash after it. */

@@ -15,6 +15,13 @@ export interface Executor {
   prepareJob(job: JobRequest): Promise<JobWorkspace>;
   runStep(workspace: JobWorkspace, step: StepCommand, io: StepIO, signal: AbortSignal): Promise<StepOutcome>;
   cleanupJob(workspace: JobWorkspace): Promise<void>;
+  /**
+   * Called once before a stored run is resumed, when the process that ran it may have been
+   * killed without cleaning up: stop what is still running of it (`leftovers` are the ids
+   * `onStart` reported for steps still marked running) and remove its scratch files, so
+   * that two copies of a job never race. Optional: executors with nothing to reclaim omit it.
+   */
+  reclaimRun?(runId: number, leftovers: readonly number[]): Promise<void>;
 }
 
 export interface JobRequest {

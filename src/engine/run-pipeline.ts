@@ -146,6 +146,8 @@ class PipelineRun {
     const startedAt = this.clock.now();
     if (resume) {
       for (const job of await store.listJobs(resume.id)) this.stored.set(job.key, job);
+      const leftovers = [...this.stored.values()].filter((j) => j.status === 'running' && j.pid !== null);
+      await this.input.executor.reclaimRun?.(resume.id, leftovers.map((j) => j.pid as number));
       const attempt = resume.attempt + 1;
       await store.updateRun(resume.id, { status: 'running', attempt, finishedAt: null });
       return { ...resume, status: 'running', attempt, finishedAt: null };

@@ -1,5 +1,6 @@
 // Composition root of the `deploylite` CLI: the only place that reads the process's
 // environment, installs signal handlers and picks the store and executor implementations.
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { coerceError } from '../core/index.js';
 import { EXIT, runCli } from '../cli/index.js';
@@ -38,7 +39,11 @@ async function main(): Promise<number> {
       signal: controller.signal,
       openStore: () => new SqliteRunStore(process.env.DEPLOYLITE_LOCAL_DB ?? join(cwd, '.deploylite', 'runs.db')),
       createExecutor: (options) => {
-        const executor = createLocalExecutor({ killGraceMs: options.killGraceMs });
+        // Scratch files live beside the run store, so what a killed CLI leaves stays in the
+        // project (and is reclaimed by `resume`) instead of piling up in /tmp.
+        const tempRoot = join(cwd, '.deploylite', 'tmp');
+        mkdirSync(tempRoot, { recursive: true });
+        const executor = createLocalExecutor({ killGraceMs: options.killGraceMs, tempRoot });
         executors.push(executor);
         return executor;
       },

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { assertExit, killLeftover, runCli, startCli, waitForFile, waitUntilGone, workdir } from './support/cli.js';
@@ -109,6 +109,7 @@ test('a second Ctrl-C quits at once and kills steps that ignore SIGTERM', async 
     assertExit(result, 130);
     assert.ok(Date.now() - sentAt < 2000, 'the second Ctrl-C did not quit at once');
     await assertGone([pid]);
+    assert.deepEqual(readdirSync(join(dir, '.deploylite', 'tmp')), [], 'scratch files left behind');
   } finally {
     cli.child.kill('SIGKILL');
     killLeftover(pid);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { assertExit, isAlive, killLeftover, runCli, startCli, waitForFile, waitUntilGone, workdir } from './support/cli.js';
@@ -46,12 +46,14 @@ test('resume after the CLI was SIGKILLed finishes the run without running finish
   }
 });
 
-test('resume first kills the process group a SIGKILLed CLI left running', async () => {
+test('resume first kills the process group and removes the scratch files a SIGKILLed CLI left', async () => {
   const { dir, leftovers } = await killedWhileBRuns();
   try {
     for (const pid of leftovers) assert.ok(isAlive(pid), `process ${pid} died with the CLI; this test needs it alive`);
+    assert.notDeepEqual(readdirSync(join(dir, '.deploylite', 'tmp')), [], 'the killed CLI left no scratch directory');
     assertExit(await runCli(['resume'], { cwd: dir }), 0);
     for (const pid of leftovers) assert.ok(await waitUntilGone(pid), `leftover process ${pid} of job b is still running`);
+    assert.deepEqual(readdirSync(join(dir, '.deploylite', 'tmp')), [], 'scratch directories of the killed run are left');
   } finally {
     leftovers.forEach(killLeftover);
   }

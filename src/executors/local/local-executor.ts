@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
@@ -64,7 +64,7 @@ export class LocalExecutor implements Executor {
     // Synchronous on purpose, here and for the step's small files: each is a few tens of
     // microseconds on a local disk, while a thread-pool round trip per file costs more than
     // that in latency, once per job and step (the DAG profile in docs/benchmarks.md).
-    const scratchDir = mkdtempSync(join(this.tempRoot, `deploylite-${fileNameSafe(job.jobKey)}-`));
+    const scratchDir = mkdtempSync(join(this.tempRoot, `${scratchPrefix(job.runId)}${fileNameSafe(job.jobKey)}-`));
     const workspace: JobWorkspace = { job, dir: job.workspaceDir };
     const state: JobState = { scratchDir, stepCount: 0, survivingGroups: new Set() };
     this.jobs.set(workspace, state);
@@ -122,12 +122,29 @@ export class LocalExecutor implements Executor {
 
   /**
    * SIGKILL to every process group of a running step and every background group still
-   * waiting for its job's end: what a second Ctrl-C does before the CLI exits, since the
-   * groups are detached from the CLI's own and would otherwise outlive it.
+   * waiting for its job's end, and removal of the jobs' scratch directories: what a second
+   * Ctrl-C does before the CLI exits, since the groups are detached from the CLI's own and
+   * would otherwise outlive it.
    */
   killAll(): void {
     for (const group of this.liveGroups) sendToGroup(group, 'SIGKILL');
-    for (const job of this.activeJobs) for (const group of job.survivingGroups) sendToGroup(group, 'SIGKILL');
+    for (const job of this.activeJobs) {
+      for (const group of job.survivingGroups) sendToGroup(group, 'SIGKILL');
+      rmSync(job.scratchDir, { recursive: true, force: true });
+    }
+  }
+
+  /** The process groups and scratch directories a killed CLI left of run `runId`. */
+  async reclaimRun(runId: number, leftovers: readonly number[]): Promise<void> {
+    for (const group of leftovers) sendToGroup(group, 'SIGKILL');
+    const prefix = scratchPrefix(runId);
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(this.tempRoot);
+    } catch {
+      return; // no scratch root yet: nothing was left
+    }
+    for (const name of entries) if (name.startsWith(prefix)) rmSync(join(this.tempRoot, name), { recursive: true, force: true });
   }
 
   async cleanupJob(workspace: JobWorkspace): Promise<void> {
@@ -193,6 +210,11 @@ async function describeSpawnError(
   }
   if (code === 'EACCES') return `${which} is not executable`;
   return `${which} could not be started: ${result.spawnError?.message ?? 'unknown error'}`;
+}
+
+/** Scratch directories carry their run's id, so a resume can find what a killed CLI left. */
+function scratchPrefix(runId: number): string {
+  return `deploylite-r${runId}-`;
 }
 
 /** A job key such as `build (linux, 20)` as part of a directory name. */
