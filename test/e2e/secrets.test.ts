@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { CliResult } from './support/cli.js';
@@ -51,7 +51,12 @@ async function everythingVisible(dir: string, args: string[]): Promise<{ run: Cl
       'the console': run.stdout + run.stderr,
       'deploylite logs': logs.stdout + logs.stderr,
       'the report': readFileSync(join(dir, 'report.json'), 'utf8'),
-      'the run store': readdirSync(store).map((file) => readFileSync(join(store, file), 'latin1')).join('\n'),
+      // Every file under .deploylite/: the database, its WAL, and any scratch file left behind.
+      'the run store': (readdirSync(store, { recursive: true }) as string[])
+        .map((file) => join(store, file))
+        .filter((path) => statSync(path).isFile())
+        .map((path) => readFileSync(path, 'latin1'))
+        .join('\n'),
     },
   };
 }
