@@ -2,7 +2,7 @@
 // environment, installs signal handlers and picks the store and executor implementations.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { coerceError } from '../core/index.js';
+import { coerceError, DeployliteError } from '../core/index.js';
 import { EXIT, runCli } from '../cli/index.js';
 import type { LocalExecutor } from '../executors/index.js';
 import { createLocalExecutor } from '../executors/index.js';
@@ -37,7 +37,7 @@ async function main(): Promise<number> {
       stderr: process.stderr,
       color,
       signal: controller.signal,
-      openStore: () => new SqliteRunStore(process.env.DEPLOYLITE_LOCAL_DB ?? join(cwd, '.deploylite', 'runs.db')),
+      openStore: () => openRunStore(process.env.DEPLOYLITE_LOCAL_DB ?? join(cwd, '.deploylite', 'runs.db')),
       createExecutor: (options) => {
         // Scratch files live beside the run store, so what a killed CLI leaves stays in the
         // project (and is reclaimed by `resume`) instead of piling up in /tmp.
@@ -51,6 +51,18 @@ async function main(): Promise<number> {
     process.argv.slice(2),
     VERSION,
   );
+}
+
+/** A damaged or unwritable run history is the user's to fix: say which file and how. */
+function openRunStore(path: string): SqliteRunStore {
+  try {
+    return new SqliteRunStore(path);
+  } catch (thrown) {
+    throw new DeployliteError(
+      'store.unavailable',
+      `cannot open the run history ${path}: ${coerceError(thrown).message} (move the file away to start a new history)`,
+    );
+  }
 }
 
 main().then(

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { assertExit, assertNoStackTrace, runCli, workdir } from './support/cli.js';
 import { runIdOf } from './support/summary-table.js';
@@ -66,4 +68,14 @@ test('logs --job of a job the run does not have exits 2 naming the jobs it has',
   assert.match(logs.stderr, /three/);
   assert.match(logs.stderr, /one, two/);
   assertNoStackTrace(logs);
+});
+
+test('a damaged run history is reported with its path and left untouched', async () => {
+  const dir = workdir({ 'ci.yml': 'jobs:\n  a: { steps: [{ run: touch ran }] }\n', '.deploylite/runs.db': 'not a database' });
+  const result = await runCli(['run', 'ci.yml'], { cwd: dir });
+  assertExit(result, 2);
+  assert.match(result.stderr, /cannot open the run history .*runs\.db/);
+  assertNoStackTrace(result);
+  assert.equal(readFileSync(join(dir, '.deploylite', 'runs.db'), 'utf8'), 'not a database');
+  assert.equal(existsSync(join(dir, 'ran')), false);
 });
