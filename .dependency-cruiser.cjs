@@ -16,7 +16,11 @@ module.exports = {
     layer('engine', ['core', 'pipeline']),
     layer('executors', ['core', 'engine']),
     layer('store', ['core', 'engine', 'pipeline']),
-    layer('cli', ['core', 'pipeline', 'engine']),
+    layer('protocol', ['core']),
+    layer('cli', ['core', 'pipeline', 'engine', 'protocol']),
+    // The runner never imports the server (nor the server the runner): they meet in protocol/.
+    layer('runner', ['core', 'pipeline', 'engine', 'protocol']),
+    layer('server', ['core', 'pipeline', 'engine', 'protocol', 'store']),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -83,7 +83,7 @@ async function execute(ctx: CliContext, store: RunStore, flags: RunFlags, specif
   return runPipeline({
     ...specifics,
     store,
-    executor: ctx.createExecutor({ killGraceMs: durationFlag('--kill-grace', flags.killGrace, 5000) }),
+    jobs: { executor: ctx.createExecutor({ killGraceMs: durationFlag('--kill-grace', flags.killGrace, 5000) }) },
     parallel: parallelFlag(flags.parallel),
     secrets,
     signal: ctx.signal,

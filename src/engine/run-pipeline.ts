@@ -7,7 +7,7 @@ import type { Executor } from './executor.js';
 import { hashFiles } from './hash-files.js';
 import { LogSink } from './log-sink.js';
 import { expandJobInstances } from './expand-job.js';
-import type { JobInstance, JobOutcome } from './run-job.js';
+import type { JobInstance, JobOutcome, RunJobInput } from './run-job.js';
 import { runJob } from './run-job.js';
 import type { JobRecord, JobStatus, LogStream, RunRecord, RunStatus, RunStore } from './run-store.js';
 import { FINAL_JOB_STATUSES } from './run-store.js';
@@ -18,7 +18,12 @@ export interface RunPipelineInput {
   /** The pipeline's text, stored with the run so that `resume` compiles the same thing. */
   readonly source: string;
   readonly store: RunStore;
-  readonly executor: Executor;
+  /**
+   * Where job instances run. Either an executor (jobs run in this process, as `deploylite
+   * run` does) or a dispatcher that hands each instance to someone else and resolves with
+   * its outcome (the server hands them to runners).
+   */
+  readonly jobs: { readonly executor: Executor } | { readonly dispatch: JobDispatcher };
   readonly workspaceDir: string;
   /** Job instances running at once. */
   readonly parallel: number;
@@ -32,7 +37,19 @@ export interface RunPipelineInput {
   readonly clock?: Clock;
   /** Continue this stored run instead of starting a new one: its finished jobs are kept. */
   readonly resume?: RunRecord;
+  /**
+   * Drive a run that was stored by someone else (the server stores a run when it is
+   * triggered, and drives it again after a restart): as with `resume`, finished jobs are
+   * kept, but it is not a new attempt and nothing is reclaimed.
+   */
+  readonly attach?: RunRecord;
 }
+
+/**
+ * Runs one job instance somewhere else and resolves with its outcome; `input.signal` aborts
+ * it. Never rejects for a failing job, only when the dispatcher itself is broken.
+ */
+export type JobDispatcher = (input: Omit<RunJobInput, 'executor'>) => Promise<JobOutcome>;
 
 export interface RunResult {
   readonly run: RunRecord;
@@ -142,12 +159,20 @@ class PipelineRun {
   }
 
   private async startRun(): Promise<RunRecord> {
-    const { store, resume } = this.input;
+    const { store, resume, attach } = this.input;
     const startedAt = this.clock.now();
+    if (attach) {
+      for (const job of await store.listJobs(attach.id)) this.stored.set(job.key, job);
+      const started = attach.startedAt ?? startedAt;
+      await store.updateRun(attach.id, { status: 'running', startedAt: started });
+      return { ...attach, status: 'running', startedAt: started };
+    }
     if (resume) {
       for (const job of await store.listJobs(resume.id)) this.stored.set(job.key, job);
       const leftovers = [...this.stored.values()].filter((j) => j.status === 'running' && j.pid !== null);
-      await this.input.executor.reclaimRun?.(resume.id, leftovers.map((j) => j.pid as number));
+      if ('executor' in this.input.jobs) {
+        await this.input.jobs.executor.reclaimRun?.(resume.id, leftovers.map((j) => j.pid as number));
+      }
       const attempt = resume.attempt + 1;
       await store.updateRun(resume.id, { status: 'running', attempt, finishedAt: null });
       return { ...resume, status: 'running', attempt, finishedAt: null };
@@ -273,10 +298,9 @@ class PipelineRun {
     await this.save(record);
     this.input.observer?.({ type: 'job:started', job: record });
     const contexts = this.jobContexts(spec, instance.matrix ?? {});
-    const outcome: JobOutcome = await runJob({
+    const request: Omit<RunJobInput, 'executor'> = {
       instance,
       runId: this.run.id,
-      executor: this.input.executor,
       clock: this.clock,
       workspaceDir: this.input.workspaceDir,
       contexts,
@@ -294,7 +318,9 @@ class PipelineRun {
         record = { ...record, pid };
         void this.save(record);
       },
-    });
+    };
+    const { jobs } = this.input;
+    const outcome: JobOutcome = 'dispatch' in jobs ? await jobs.dispatch(request) : await runJob({ ...request, executor: jobs.executor });
     await this.sink.flush();
     record = {
       ...record,

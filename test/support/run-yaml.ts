@@ -43,7 +43,7 @@ export async function runYaml(yaml: string, options: RunYamlOptions = {}): Promi
     pipeline,
     source,
     store,
-    executor,
+    jobs: { executor },
     workspaceDir: process.cwd(),
     parallel: options.parallel ?? 4,
     ...(options.jobFilter ? { jobFilter: options.jobFilter } : {}),
