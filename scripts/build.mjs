@@ -3,7 +3,7 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { deploylite: 'src/main/deploylite.ts' },
+  entryPoints: { deploylite: 'src/main/deploylite.ts', deployctl: 'src/main/deployctl.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -12,7 +12,7 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   // Native addons cannot be bundled; they stay in node_modules.
-  external: ['better-sqlite3'],
+  external: ['better-sqlite3', 'pg-native'],
   // Bundled CommonJS dependencies call require() for Node built-ins.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: 'warning',

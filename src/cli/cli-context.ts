@@ -15,6 +15,41 @@ export interface CliContext {
   createExecutor(options: { killGraceMs: number }): Executor;
   /** Aborts on Ctrl-C / SIGTERM. */
   readonly signal: AbortSignal;
+  /** The long-running parts (server, runner) and their maintenance, wired by the composition root. */
+  readonly services?: ServiceCommands;
+}
+
+/** Flags of `deploylite server`; unset ones fall back to env, the config file, then defaults. */
+export interface ServerFlags {
+  readonly config?: string;
+  readonly port?: string;
+  readonly host?: string;
+  readonly dataDir?: string;
+  /** false with --no-runner */
+  readonly runner: boolean;
+  /** Register the example project (examples/hello.yml of this checkout) when it is missing. */
+  readonly example?: boolean;
+}
+
+export interface RunnerFlags {
+  readonly server?: string;
+  readonly token?: string;
+  readonly labels?: string;
+  readonly capacity?: string;
+  readonly name?: string;
+  readonly workDir?: string;
+}
+
+export interface MigrateFlags {
+  readonly config?: string;
+  readonly dataDir?: string;
+  readonly status: boolean;
+}
+
+export interface ServiceCommands {
+  server(flags: ServerFlags): Promise<number>;
+  runner(flags: RunnerFlags): Promise<number>;
+  migrate(flags: MigrateFlags): Promise<number>;
 }
 
 export interface Writable {

@@ -6,6 +6,7 @@ import { graphCommand } from './graph-command.js';
 import { logsCommand, runsCommand } from './history-commands.js';
 import type { RunFlags } from './run-command.js';
 import { resumeCommand, runCommand } from './run-command.js';
+import { registerServiceCommands } from './service-commands.js';
 import { validateCommand } from './validate-command.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -84,6 +85,8 @@ export async function runCli(ctx: CliContext, argv: readonly string[], version: 
     .action(async (runId: string, flags: { job?: string }) => {
       exitCode = await logsCommand(ctx, runId, flags.job);
     });
+
+  registerServiceCommands(program, ctx, (code) => (exitCode = code));
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -1,15 +1,15 @@
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 
 /**
- * Parses `90s`, `10m`, `1h30m`, `500ms` into milliseconds; a bare number means seconds
+ * Parses `90s`, `10m`, `1h30m`, `500ms`, `30d` into milliseconds; a bare number means seconds
  * (as GitLab's `timeout: 3600` does). Returns undefined for anything else.
  */
 export function parseDuration(text: string | number): number | undefined {
   if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text * 1000 : undefined;
   const trimmed = text.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
-  const parts = trimmed.match(/\d+(?:\.\d+)?(?:ms|s|m|h)/g);
+  const parts = trimmed.match(/\d+(?:\.\d+)?(?:ms|s|m|h|d)/g);
   if (!parts || parts.join('') !== trimmed) return undefined;
   let total = 0;
   for (const part of parts) {

@@ -19,6 +19,38 @@ export class NotFoundError extends DeployliteError {
   }
 }
 
+/** The request conflicts with what is stored (a name taken, a run already finished). */
+export class ConflictError extends DeployliteError {
+  constructor(message: string, code = 'conflict') {
+    super(code, message);
+  }
+}
+
+/** A request a user or script sent is invalid; `field` names the offending part when known. */
+export class InvalidRequestError extends DeployliteError {
+  constructor(
+    message: string,
+    readonly field?: string,
+    code = 'invalid-request',
+  ) {
+    super(code, message);
+  }
+}
+
+/** No credential, or one that is unknown, expired or revoked. */
+export class UnauthorizedError extends DeployliteError {
+  constructor(message = 'a valid token is required (Authorization: Bearer <token>)') {
+    super('unauthorized', message);
+  }
+}
+
+/** The credential is valid but may not do this. */
+export class ForbiddenError extends DeployliteError {
+  constructor(message: string) {
+    super('forbidden', message);
+  }
+}
+
 export class UsageError extends DeployliteError {
   constructor(message: string) {
     super('usage', message);

@@ -6,10 +6,16 @@ export { formatDuration, parseDuration } from './duration.js';
 export {
   CancelledError,
   coerceError,
+  ConflictError,
   DeployliteError,
+  ForbiddenError,
+  InvalidRequestError,
   NotFoundError,
   StepTimeoutError,
+  UnauthorizedError,
   UnrecoverableError,
   UsageError,
 } from './errors.js';
 export { SecretMasker } from './secret-masker.js';
+export type { Logger } from './logger.js';
+export { silentLogger } from './logger.js';

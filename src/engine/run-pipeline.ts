@@ -49,7 +49,12 @@ export interface RunPipelineInput {
  * Runs one job instance somewhere else and resolves with its outcome; `input.signal` aborts
  * it. Never rejects for a failing job, only when the dispatcher itself is broken.
  */
-export type JobDispatcher = (input: Omit<RunJobInput, 'executor'>) => Promise<JobOutcome>;
+export type JobDispatcher = (input: DispatchedJob) => Promise<JobOutcome>;
+
+export interface DispatchedJob extends Omit<RunJobInput, 'executor'> {
+  /** Call once when the job leaves the queue and starts somewhere; until then it is pending. */
+  readonly onRunning: () => void;
+}
 
 export interface RunResult {
   readonly run: RunRecord;
@@ -90,6 +95,7 @@ class PipelineRun {
   private readonly states = new Map<string, JobState>();
   private readonly records = new Map<string, JobRecord>();
   private readonly stored = new Map<string, JobRecord>();
+  private readonly saving = new Map<string, Promise<void>>();
   private readonly queue: JobInstance[] = [];
   private readonly running = new Map<string, AbortController>();
   private readonly runningPerJob = new Map<string, number>();
@@ -294,11 +300,18 @@ class PipelineRun {
   private async executeInstance(instance: JobInstance, controller: AbortController): Promise<JobRecord> {
     const { spec } = instance;
     const signal = AbortSignal.any([this.cancelled.signal, controller.signal]);
-    let record: JobRecord = { ...this.newRecord(instance, 'running'), startedAt: this.clock.now() };
+    const { jobs } = this.input;
+    // A dispatched job is pending until a runner takes it; a local one starts right away.
+    const dispatched = 'dispatch' in jobs;
+    let record: JobRecord = dispatched ? this.newRecord(instance, 'pending') : { ...this.newRecord(instance, 'running'), startedAt: this.clock.now() };
     await this.save(record);
-    this.input.observer?.({ type: 'job:started', job: record });
+    const markRunning = () => {
+      record = { ...record, status: 'running', startedAt: this.clock.now() };
+      void this.save(record).then(() => this.input.observer?.({ type: 'job:started', job: record }));
+    };
+    if (!dispatched) this.input.observer?.({ type: 'job:started', job: record });
     const contexts = this.jobContexts(spec, instance.matrix ?? {});
-    const request: Omit<RunJobInput, 'executor'> = {
+    const request: DispatchedJob = {
       instance,
       runId: this.run.id,
       clock: this.clock,
@@ -318,8 +331,10 @@ class PipelineRun {
         record = { ...record, pid };
         void this.save(record);
       },
+      onRunning: () => {
+        if (record.status === 'pending') markRunning();
+      },
     };
-    const { jobs } = this.input;
     const outcome: JobOutcome = 'dispatch' in jobs ? await jobs.dispatch(request) : await runJob({ ...request, executor: jobs.executor });
     await this.sink.flush();
     record = {
@@ -452,9 +467,16 @@ class PipelineRun {
     };
   }
 
+  /**
+   * Saves of one job are chained: a store with a connection pool could otherwise finish an
+   * earlier save (`running`) after a later one (`success`) and leave the wrong state stored.
+   */
   private save(record: JobRecord): Promise<void> {
     this.records.set(record.key, record);
-    return this.input.store.saveJob(record);
+    const previous = this.saving.get(record.key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.input.store.saveJob(record));
+    this.saving.set(record.key, next);
+    return next;
   }
 }
 

@@ -7,6 +7,7 @@ import { EXIT, runCli } from '../cli/index.js';
 import type { LocalExecutor } from '../executors/index.js';
 import { createLocalExecutor } from '../executors/index.js';
 import { SqliteRunStore } from '../store/index.js';
+import { createServiceCommands } from './service-commands.js';
 
 const VERSION = '0.1.0';
 
@@ -18,7 +19,7 @@ async function main(): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
-      process.stderr.write(`\n${signal}: cancelling the run (again to quit at once)\n`);
+      process.stderr.write(`\n${signal}: stopping (again to quit at once)\n`);
       controller.abort();
     } else {
       // Steps lead their own process groups, so they would outlive the CLI: kill them first.
@@ -47,6 +48,7 @@ async function main(): Promise<number> {
         executors.push(executor);
         return executor;
       },
+      services: createServiceCommands({ cwd, env: process.env, stderr: process.stderr, signal: controller.signal, version: VERSION }),
     },
     process.argv.slice(2),
     VERSION,

@@ -32,6 +32,8 @@ export function compilePipeline(source: string, file: string): CompileResult {
       env: read.env,
       defaults: read.defaults,
       jobs: read.jobs.map((job) => job.spec),
+      triggers: read.triggers,
+      ...(read.concurrency ? { concurrency: read.concurrency } : {}),
     };
     return { pipeline, diagnostics };
   } catch (thrown) {

@@ -9,3 +9,4 @@ export { BUILTIN_STEP_TYPES } from './read-step.js';
 export type * from './model.js';
 export * from './expressions/index.js';
 export * from './matrix.js';
+export { PULL_REQUEST_TYPES } from './model.js';

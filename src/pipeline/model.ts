@@ -13,6 +13,30 @@ export interface Pipeline {
   readonly defaults: PipelineDefaults;
   /** In file order. */
   readonly jobs: readonly JobSpec[];
+  /** `on:` — what starts the pipeline on a server; local runs ignore it. */
+  readonly triggers: PipelineTriggers;
+  /** `concurrency:` — runs of one group run one at a time on a server. */
+  readonly concurrency?: ConcurrencySpec;
+}
+
+export const PULL_REQUEST_TYPES = ['opened', 'synchronize', 'reopened', 'closed'] as const;
+export type PullRequestType = (typeof PULL_REQUEST_TYPES)[number];
+
+export interface PipelineTriggers {
+  /** on.schedule: cron expressions (5 fields, or 6 with seconds first), in UTC. */
+  readonly schedule: readonly { readonly cron: string; readonly position: SourcePosition }[];
+  /** on.push; undefined when `on:` is given without `push` (pushes then start nothing). */
+  readonly push?: { readonly branches?: readonly string[]; readonly tags?: readonly string[] };
+  /** on.pull_request: filters on the target branch and the action type. */
+  readonly pullRequest?: { readonly branches?: readonly string[]; readonly types: readonly PullRequestType[] };
+  /** on.manual (default true): runs started from the API or deployctl. */
+  readonly manual: boolean;
+}
+
+/** GitHub Actions' `concurrency`; `group` may hold `${{ }}` over `trigger`, `vars` and `env`. */
+export interface ConcurrencySpec {
+  readonly group: string;
+  readonly cancelInProgress: boolean;
 }
 
 export interface PipelineDefaults {

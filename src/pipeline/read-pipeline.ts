@@ -1,7 +1,9 @@
 import type { Node } from 'yaml';
 import { isMap, isScalar } from 'yaml';
 import { envNameProblem } from './identifiers.js';
-import type { PipelineDefaults } from './model.js';
+import type { ConcurrencySpec, PipelineDefaults, PipelineTriggers } from './model.js';
+import { readConcurrency } from './read-concurrency.js';
+import { DEFAULT_TRIGGERS, readTriggers } from './read-triggers.js';
 import type { ReadContext } from './read-context.js';
 import type { Entry } from './read-mapping.js';
 import { entriesByKey, readEntries } from './read-mapping.js';
@@ -15,14 +17,15 @@ export interface ReadPipeline {
   readonly name?: string;
   readonly env: Readonly<Record<string, string>>;
   readonly defaults: PipelineDefaults;
+  readonly triggers: PipelineTriggers;
+  readonly concurrency?: ConcurrencySpec;
   readonly jobs: readonly ReadJob[];
   /** Each job id with the key node that defines it, in file order, invalid jobs included. */
   readonly jobKeys: ReadonlyMap<string, Node>;
 }
 
-const TOP_KEYS = ['name', 'env', 'defaults', 'jobs'] as const;
+const TOP_KEYS = ['name', 'on', 'concurrency', 'env', 'defaults', 'jobs'] as const;
 const TOP_HINTS: Readonly<Record<string, string>> = {
-  on: 'triggers are not part of pipeline language v1; run pipelines with "deploylite run"',
   stages: 'order jobs with "needs"',
   variables: 'use "env"',
 };
@@ -47,6 +50,11 @@ export function readPipeline(ctx: ReadContext, root: Node | undefined): ReadPipe
   const defaultsEntry = fields.get('defaults');
   const defaults: PipelineDefaults = (defaultsEntry && readDefaults(ctx, defaultsEntry)) ?? {};
 
+  const onEntry = fields.get('on');
+  const triggers = (onEntry && readTriggers(ctx, onEntry)) ?? DEFAULT_TRIGGERS;
+  const concurrencyEntry = fields.get('concurrency');
+  const concurrency = concurrencyEntry && readConcurrency(ctx, concurrencyEntry);
+
   const jobsEntry = fields.get('jobs');
   const jobs: ReadJob[] = [];
   const jobKeys = new Map<string, Node>();
@@ -66,7 +74,7 @@ export function readPipeline(ctx: ReadContext, root: Node | undefined): ReadPipe
       if (job) jobs.push(job);
     }
   }
-  return { ...(name === undefined ? {} : { name }), env, defaults, jobs, jobKeys };
+  return { ...(name === undefined ? {} : { name }), env, defaults, triggers, ...(concurrency ? { concurrency } : {}), jobs, jobKeys };
 }
 
 function readDefaults(ctx: ReadContext, entry: Entry): PipelineDefaults | undefined {

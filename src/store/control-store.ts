@@ -168,6 +168,9 @@ export interface ScheduleRecord {
  */
 export interface ControlStore extends RunStore {
   readonly dialect: 'sqlite' | 'postgres';
+  /** Applies pending versioned migrations; returns the names applied now. */
+  migrate(): Promise<string[]>;
+  migrationStatus(): Promise<{ applied: string[]; pending: string[] }>;
 
   // projects
   createProject(project: NewProject, now: number): Promise<ProjectRecord>;

@@ -1,1 +1,10 @@
 export { SqliteRunStore } from './sqlite-run-store.js';
+export type * from './control-store.js';
+export { KyselyControlStore, openControlStore } from './control/index.js';
+export type {
+  ControlDialect,
+  ControlStoreLocation,
+  KyselyControlStoreOptions,
+  MigrationStatus,
+  OpenControlStoreOptions,
+} from './control/index.js';

@@ -17,6 +17,8 @@ export const KNOWN_CONTEXTS: readonly string[] = Object.freeze([
   'github',
   'inputs',
   'strategy',
+  // On the server: what started the run (ref, sha, event…), for `concurrency.group`.
+  'trigger',
 ]);
 
 /** The functions GitHub's runner adds to the library's built-ins. */

@@ -1,0 +1,119 @@
+/**
+ * The parts of the REST API's responses (docs/api.md) that `deployctl` reads. Objects are
+ * loose: fields the CLI does not use pass through untouched, so a newer server with more
+ * fields still works. A response without a field the CLI needs is a clear error instead of
+ * a crash in the middle of printing.
+ */
+// zod/mini: the same checks as zod for a twentieth of the bundle (a CLI's start-up counts).
+import * as z from 'zod/mini';
+
+/** The API may send times as epoch milliseconds or ISO strings; both print the same. */
+const Time = z.union([z.number(), z.string()]);
+
+export const ApiErrorBody = z.looseObject({
+  error: z.looseObject({ code: z.string(), message: z.string(), field: z.optional(z.string()) }),
+});
+
+export const Whoami = z.looseObject({ name: z.string(), kind: z.string() });
+export type Whoami = z.infer<typeof Whoami>;
+
+export const Project = z.looseObject({
+  id: z.number(),
+  name: z.string(),
+  repository: z.string(),
+  pipelinePath: z.string(),
+  defaultBranch: z.string(),
+  maxConcurrentJobs: z.optional(z.nullable(z.number())),
+  createdAt: Time,
+});
+export type Project = z.infer<typeof Project>;
+
+export const CreatedProject = z.extend(Project, {
+  webhookSecret: z.string(),
+  webhookUrls: z.looseObject({ github: z.string(), gitea: z.string(), gitlab: z.string() }),
+});
+export type CreatedProject = z.infer<typeof CreatedProject>;
+
+export const ProjectList = z.looseObject({ projects: z.array(Project) });
+
+export const RUN_FINAL_STATUSES: ReadonlySet<string> = new Set(['success', 'failed', 'cancelled']);
+export const JOB_FINAL_STATUSES: ReadonlySet<string> = new Set(['success', 'failed', 'skipped', 'cancelled']);
+
+export const Job = z.looseObject({
+  id: z.string(),
+  key: z.string(),
+  jobId: z.string(),
+  name: z.string(),
+  status: z.string(),
+  attempts: z.number(),
+  startedAt: z.nullable(Time),
+  finishedAt: z.nullable(Time),
+  error: z.optional(z.nullable(z.string())),
+});
+export type Job = z.infer<typeof Job>;
+
+export const Run = z.looseObject({
+  id: z.number(),
+  project: z.string(),
+  name: z.string(),
+  status: z.string(),
+  ref: z.string(),
+  sha: z.string(),
+  trigger: z.looseObject({ kind: z.string(), event: z.optional(z.nullable(z.string())), actor: z.optional(z.nullable(z.string())) }),
+  createdAt: Time,
+  startedAt: z.nullable(Time),
+  finishedAt: z.nullable(Time),
+  error: z.optional(z.nullable(z.string())),
+  url: z.string(),
+});
+export type Run = z.infer<typeof Run>;
+
+export const RunWithJobs = z.extend(Run, { jobs: z.array(Job) });
+export type RunWithJobs = z.infer<typeof RunWithJobs>;
+
+export const LogLine = z.looseObject({ lineNo: z.number(), stream: z.string(), time: Time, text: z.string() });
+export type LogLine = z.infer<typeof LogLine>;
+
+export const LogPage = z.looseObject({ lines: z.array(LogLine), next: z.nullable(z.number()), complete: z.boolean() });
+export type LogPage = z.infer<typeof LogPage>;
+
+/** The `data:` of an SSE `end` event. */
+export const LogEnd = z.looseObject({ status: z.string() });
+
+export const RunnerList = z.looseObject({
+  runners: z.array(
+    z.looseObject({
+      id: z.number(),
+      name: z.string(),
+      labels: z.array(z.string()),
+      capacity: z.number(),
+      online: z.boolean(),
+      lastSeenAt: z.nullable(Time),
+      running: z.number(),
+    }),
+  ),
+});
+export type RunnerList = z.infer<typeof RunnerList>;
+
+export const CreatedToken = z.looseObject({
+  id: z.number(),
+  name: z.string(),
+  kind: z.string(),
+  token: z.string(),
+  createdAt: Time,
+  expiresAt: z.nullable(Time),
+});
+
+export const TokenList = z.looseObject({
+  tokens: z.array(
+    z.looseObject({
+      id: z.number(),
+      name: z.string(),
+      kind: z.string(),
+      createdAt: Time,
+      expiresAt: z.nullable(Time),
+      revokedAt: z.nullable(Time),
+    }),
+  ),
+});
+export type TokenList = z.infer<typeof TokenList>;

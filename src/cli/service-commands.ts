@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { UsageError } from '../core/index.js';
+import type { CliContext, MigrateFlags, RunnerFlags, ServerFlags } from './cli-context.js';
+
+/** `deploylite server`, `deploylite runner` and `deploylite migrate`: flags only; main/ runs them. */
+export function registerServiceCommands(program: Command, ctx: CliContext, exit: (code: number) => void): void {
+  const services = () => {
+    if (!ctx.services) throw new UsageError('this build of deploylite has no server');
+    return ctx.services;
+  };
+
+  program
+    .command('server')
+    .description('run the control plane: API, scheduler, live logs, dashboard, and a built-in runner')
+    .option('--config <FILE>', 'configuration file (YAML); env DEPLOYLITE_* and flags override it')
+    .option('--port <PORT>', 'port to listen on (default 7391)')
+    .option('--host <HOST>', 'address to listen on (default 127.0.0.1)')
+    .option('--data-dir <DIR>', 'where the database, logs and repositories live (default ./.deploylite/server)')
+    .option('--no-runner', 'do not start the built-in runner')
+    .option('--example', 'register the example project "hello" (examples/hello.yml of the current Git checkout)')
+    .action(async (flags: ServerFlags) => exit(await services().server(flags)));
+
+  program
+    .command('runner')
+    .description('run jobs for a server: register, poll for work, stream logs, report results')
+    .option('--server <URL>', 'the server (env DEPLOYLITE_SERVER)')
+    .option('--token <TOKEN>', 'a runner-registration token, used once (env DEPLOYLITE_RUNNER_TOKEN)')
+    .option('--labels <A,B>', 'labels jobs can ask for with runs-on (default self-hosted,linux,x64)')
+    .option('--capacity <N>', 'jobs at once (default 2)')
+    .option('--name <NAME>', 'shown in the runner list (default the host name)')
+    .option('--work-dir <DIR>', 'job workspaces and the runner state file (default ./.deploylite/runner)')
+    .action(async (flags: RunnerFlags) => exit(await services().runner(flags)));
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations (the server also does at start)')
+    .option('--config <FILE>', 'configuration file (YAML)')
+    .option('--data-dir <DIR>', 'data directory of the SQLite database')
+    .option('--status', 'only show applied and pending migrations', false)
+    .action(async (flags: MigrateFlags) => exit(await services().migrate(flags)));
+}

@@ -1,0 +1,196 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { MigrateFlags, RunnerFlags, ServerFlags, ServiceCommands, Writable } from '../cli/index.js';
+import { EXIT } from '../cli/index.js';
+import type { Logger } from '../core/index.js';
+import { coerceError, UsageError } from '../core/index.js';
+import { createLocalExecutor } from '../executors/index.js';
+import { createRunnerAgent, readRunnerState } from '../runner/index.js';
+import type { ControlPlane } from '../server/index.js';
+import { startControlPlane } from '../server/index.js';
+import type { ControlStore } from '../store/index.js';
+import { openControlStore } from '../store/index.js';
+import { createJsonLogger } from './json-logger.js';
+import type { ServerSettings } from './server-config.js';
+import { resolveServerSettings } from './server-config.js';
+
+interface ServiceContext {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly stderr: Writable;
+  readonly signal: AbortSignal;
+  readonly version: string;
+}
+
+/** `deploylite server|runner|migrate`, wired to the real store, server and runner. */
+export function createServiceCommands(ctx: ServiceContext): ServiceCommands {
+  return {
+    server: (flags) => runServer(ctx, flags),
+    runner: (flags) => runRunner(ctx, flags),
+    migrate: (flags) => runMigrate(ctx, flags),
+  };
+}
+
+async function runServer(ctx: ServiceContext, flags: ServerFlags): Promise<number> {
+  const settings = resolveServerSettings(flags, ctx.env, ctx.cwd);
+  const logger = createJsonLogger(settings.logLevel, { service: 'deploylite-server' });
+  const store = await openStore(settings);
+  const plane = await startControlPlane(
+    {
+      host: settings.host,
+      port: settings.port,
+      dataDir: settings.dataDir,
+      ...(settings.adminToken ? { adminToken: settings.adminToken } : {}),
+      ...(settings.publicUrl ? { publicUrl: settings.publicUrl } : {}),
+      leaseTtlMs: settings.leaseTtlMs,
+      onLeaseLost: settings.onLeaseLost,
+      maxRequeues: settings.maxRequeues,
+      tickMs: settings.tickMs,
+    },
+    store,
+    { logger },
+  ).catch(async (thrown: unknown) => {
+    await store.close();
+    throw thrown;
+  });
+  const lines = [
+    `DeployLite server at ${plane.url}`,
+    `  database: ${settings.databaseDsn ? 'PostgreSQL' : `SQLite ${join(settings.dataDir, 'deploylite.db')}`}`,
+    plane.admin.tokenFile
+      ? `  admin token: ${plane.admin.created ? 'created in' : 'in'} ${plane.admin.tokenFile} (use it with deployctl login --server ${plane.url} --token "$(cat ${plane.admin.tokenFile})")`
+      : '  admin token: from DEPLOYLITE_ADMIN_TOKEN',
+  ];
+  if (flags.example) lines.push(...(await registerExample(ctx, plane)));
+  const runner = settings.runner.enabled ? await startBuiltinRunner(ctx, settings, plane.url, () => plane.createRegistrationToken('builtin'), logger) : undefined;
+  lines.push(runner ? `  built-in runner: capacity ${settings.runner.capacity}, labels ${settings.runner.labels.join(',')}` : '  built-in runner: off');
+  ctx.stderr.write(`${lines.join('\n')}\n`);
+  await untilAborted(ctx.signal);
+  // The API goes first: the built-in runner's jobs are stopped but cannot report, so their
+  // runs are not marked cancelled; a server started again re-queues them when their leases lapse.
+  await plane.stop();
+  await runner?.stop('cancel').catch(() => undefined);
+  await store.close();
+  return EXIT.success;
+}
+
+async function startBuiltinRunner(ctx: ServiceContext, settings: ServerSettings, url: string, registrationToken: () => Promise<string>, logger: Logger) {
+  const workRoot = join(settings.dataDir, 'builtin-runner');
+  mkdirSync(workRoot, { recursive: true });
+  const stateFile = join(workRoot, 'runner.json');
+  // The built-in runner follows its server to whatever port it listens on now.
+  const state = await readRunnerState(stateFile).catch(() => undefined);
+  if (state && state.serverUrl !== url) rmSync(stateFile, { force: true });
+  const agent = createRunnerAgent({
+    serverUrl: url,
+    registration: { registrationToken: await registrationToken(), stateFile },
+    name: settings.runner.name,
+    labels: [...settings.runner.labels],
+    capacity: settings.runner.capacity,
+    version: ctx.version,
+    executor: createLocalExecutor({ killGraceMs: 5000, tempRoot: workRoot }),
+    workRoot,
+    logger: logger.child({ module: 'runner', runner: settings.runner.name }),
+    cancelWaitMs: 1000,
+  });
+  void agent.start().catch((thrown: unknown) => logger.error('built-in runner stopped', { error: coerceError(thrown).message }));
+  return agent;
+}
+
+/** The Quick start's project: this checkout's examples/hello.yml, and how to trigger it. */
+async function registerExample(ctx: ServiceContext, plane: ControlPlane): Promise<string[]> {
+  const git = (...args: string[]) => execFileSync('git', ['-C', ctx.cwd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  let root: string;
+  let branch: string;
+  try {
+    root = git('rev-parse', '--show-toplevel');
+    const name = git('rev-parse', '--abbrev-ref', 'HEAD');
+    branch = name === 'HEAD' ? git('rev-parse', 'HEAD') : name;
+  } catch {
+    throw new UsageError('--example needs the current directory to be a Git checkout holding examples/hello.yml');
+  }
+  if (!existsSync(join(root, 'examples', 'hello.yml'))) throw new UsageError(`--example: ${root} has no examples/hello.yml`);
+  if (!(await plane.store.getProjectByName('hello'))) {
+    const project = { name: 'hello', repository: root, pipelinePath: 'examples/hello.yml', defaultBranch: branch, maxConcurrentJobs: null };
+    await plane.store.createProject({ ...project, webhookSecret: randomBytes(24).toString('base64url') }, Date.now());
+  }
+  const token = plane.admin.tokenFile ? `"$(cat ${plane.admin.tokenFile})"` : '"$DEPLOYLITE_ADMIN_TOKEN"';
+  return [
+    `  example project "hello": examples/hello.yml of ${root}; in another terminal:`,
+    `    ./bin/deployctl login --server ${plane.url} --token ${token}`,
+    '    ./bin/deployctl run hello --follow',
+  ];
+}
+
+async function runRunner(ctx: ServiceContext, flags: RunnerFlags): Promise<number> {
+  const serverUrl = flags.server ?? ctx.env.DEPLOYLITE_SERVER;
+  if (!serverUrl) throw new UsageError('the server is missing: pass --server URL or set DEPLOYLITE_SERVER');
+  const workRoot = resolve(ctx.cwd, flags.workDir ?? join('.deploylite', 'runner'));
+  mkdirSync(workRoot, { recursive: true });
+  const stateFile = join(workRoot, 'runner.json');
+  const token = flags.token ?? ctx.env.DEPLOYLITE_RUNNER_TOKEN;
+  if (!token && !existsSync(stateFile)) {
+    throw new UsageError(`a first start needs a registration token: pass --token or set DEPLOYLITE_RUNNER_TOKEN (create one with deployctl tokens create NAME --kind runner-registration)`);
+  }
+  const capacity = flags.capacity === undefined ? 2 : Number(flags.capacity);
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > 256) throw new UsageError(`--capacity expects a whole number from 1 to 256, got "${flags.capacity}"`);
+  const labels = (flags.labels ?? 'self-hosted,linux,x64').split(',').map((l) => l.trim()).filter(Boolean);
+  const name = flags.name ?? hostname();
+  const logger = createJsonLogger(ctx.env.DEPLOYLITE_LOG_LEVEL ?? 'info', { service: 'deploylite-runner', runner: name });
+  const agent = createRunnerAgent({
+    serverUrl: serverUrl.replace(/\/+$/, ''),
+    registration: { registrationToken: token ?? '', stateFile },
+    name,
+    labels,
+    capacity,
+    version: ctx.version,
+    executor: createLocalExecutor({ killGraceMs: 5000, tempRoot: workRoot }),
+    workRoot,
+    logger,
+  });
+  const running = agent.start().then(
+    () => EXIT.success,
+    (thrown: unknown) => {
+      ctx.stderr.write(`deploylite runner: ${coerceError(thrown).message}\n`);
+      return EXIT.failed;
+    },
+  );
+  const stopped = untilAborted(ctx.signal).then(() => agent.stop('cancel'));
+  const code = await running;
+  if (ctx.signal.aborted) await stopped;
+  return code;
+}
+
+async function runMigrate(ctx: ServiceContext, flags: MigrateFlags): Promise<number> {
+  const settings = resolveServerSettings({ ...flags, runner: false }, ctx.env, ctx.cwd);
+  const store = await openStore(settings);
+  try {
+    if (flags.status) {
+      const status = await store.migrationStatus();
+      ctx.stderr.write(`applied: ${status.applied.join(', ') || '(none)'}\npending: ${status.pending.join(', ') || '(none)'}\n`);
+      return EXIT.success;
+    }
+    const applied = await store.migrate();
+    ctx.stderr.write(applied.length > 0 ? `applied ${applied.join(', ')}\n` : 'the database is up to date\n');
+    return EXIT.success;
+  } finally {
+    await store.close();
+  }
+}
+
+async function openStore(settings: ServerSettings): Promise<ControlStore> {
+  try {
+    return await openControlStore(settings.databaseDsn ? { postgresDsn: settings.databaseDsn } : { sqlitePath: join(settings.dataDir, 'deploylite.db') });
+  } catch (thrown) {
+    throw new UsageError(`cannot open the database: ${coerceError(thrown).message}`);
+  }
+}
+
+function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

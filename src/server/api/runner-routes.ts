@@ -1,0 +1,87 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
+import { ForbiddenError } from '../../core/index.js';
+import { JobResult, LogBatch, LogBatchResponse, PollRequest, PollResponse, RegisterRunnerRequest, RegisterRunnerResponse } from '../../protocol/index.js';
+import type { RunnerRecord } from '../../store/index.js';
+import { hashToken, newToken, requireKind } from '../auth/tokens.js';
+import type { ApiEnv } from './api-env.js';
+import { ErrorBody } from './schemas.js';
+import type { ApiServices } from './services.js';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
+const errors = { 400: json(ErrorBody, 'invalid request'), 401: json(ErrorBody, 'no valid token'), 409: json(ErrorBody, 'the lease is gone') };
+const security = [{ bearer: [] }];
+const LeaseParam = z.object({ lease: z.string().min(1).max(100).openapi({ param: { name: 'lease', in: 'path' } }) });
+
+/** The runner protocol (src/protocol/runner-protocol.ts): registration, long poll, logs, results. */
+export function registerRunnerRoutes(app: OpenAPIHono<ApiEnv>, services: ApiServices): void {
+  const { store, scheduler, clock, logger } = services;
+
+  const runnerOf = async (principal: ReturnType<typeof requireKind>): Promise<RunnerRecord> => {
+    requireKind(principal, 'runner');
+    const runner = principal.runnerId !== null ? await store.getRunner(principal.runnerId) : undefined;
+    if (!runner) throw new ForbiddenError('this runner token belongs to no runner');
+    return runner;
+  };
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/v1/runners/register',
+      security,
+      request: body(RegisterRunnerRequest),
+      responses: { 201: json(RegisterRunnerResponse, 'registered; keep the token'), ...errors },
+    }),
+    async (c) => {
+      const principal = c.get('principal');
+      if (principal.kind !== 'runner-registration' && principal.kind !== 'admin') {
+        throw new ForbiddenError('registering a runner needs a runner-registration token');
+      }
+      const input = c.req.valid('json');
+      const now = clock.now();
+      const runner = await store.createRunner({ ...input, createdAt: now });
+      const token = newToken('runner');
+      await store.createToken({ name: `runner:${runner.name}`, kind: 'runner', tokenHash: hashToken(token), runnerId: runner.id, createdAt: now, expiresAt: null });
+      logger.info('runner registered', { runner_id: runner.id, runner: runner.name, labels: runner.labels, capacity: runner.capacity });
+      return c.json({ runnerId: runner.id, token }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'post', path: '/api/v1/runner/poll', security, request: body(PollRequest), responses: { 200: json(PollResponse, 'work, cancellations and lost leases'), ...errors } }),
+    async (c) => {
+      const runner = await runnerOf(c.get('principal'));
+      return c.json(await scheduler.poll(runner, c.req.valid('json'), c.req.raw.signal), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/v1/runner/leases/{lease}/logs',
+      security,
+      request: { params: LeaseParam, ...body(LogBatch) },
+      responses: { 200: json(LogBatchResponse, 'lines held'), ...errors },
+    }),
+    async (c) => {
+      const runner = await runnerOf(c.get('principal'));
+      return c.json(await scheduler.acceptLogs(runner, c.req.valid('param').lease, c.req.valid('json')), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/v1/runner/leases/{lease}/result',
+      security,
+      request: { params: LeaseParam, ...body(JobResult) },
+      responses: { 200: json(z.object({ ok: z.boolean() }), 'result stored'), ...errors },
+    }),
+    async (c) => {
+      const runner = await runnerOf(c.get('principal'));
+      await scheduler.acceptResult(runner, c.req.valid('param').lease, c.req.valid('json'));
+      return c.json({ ok: true }, 200);
+    },
+  );
+}

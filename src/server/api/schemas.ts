@@ -1,0 +1,148 @@
+import { z } from '@hono/zod-openapi';
+
+/** Request and response shapes of the public API; they validate requests and make the OpenAPI document. */
+
+const Name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lower-case letters, digits and dashes (at most 63)');
+
+export const CreateProjectBody = z
+  .object({
+    name: Name,
+    repository: z.string().min(1).max(2000),
+    pipelinePath: z.string().min(1).max(500).default('.deploylite.yml'),
+    defaultBranch: z.string().min(1).max(250).default('main'),
+    maxConcurrentJobs: z.number().int().min(1).max(10_000).nullable().default(null),
+  })
+  .strict()
+  .openapi('CreateProject');
+
+export const Project = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    repository: z.string(),
+    pipelinePath: z.string(),
+    defaultBranch: z.string(),
+    maxConcurrentJobs: z.number().int().nullable(),
+    createdAt: z.number(),
+  })
+  .openapi('Project');
+
+export const CreatedProject = Project.extend({
+  webhookSecret: z.string(),
+  webhookUrls: z.object({ github: z.string(), gitea: z.string(), gitlab: z.string() }),
+}).openapi('CreatedProject');
+
+export const TriggerRunBody = z
+  .object({
+    ref: z.string().min(1).max(250).optional(),
+    variables: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and _'), z.string().max(65_536)).default({}),
+  })
+  .strict()
+  .openapi('TriggerRun');
+
+const RunStatus = z.enum(['pending', 'running', 'success', 'failed', 'cancelled']);
+const JobStatus = z.enum(['pending', 'running', 'success', 'failed', 'skipped', 'cancelled']);
+
+export const Job = z
+  .object({
+    id: z.string(),
+    key: z.string(),
+    jobId: z.string(),
+    name: z.string(),
+    status: JobStatus,
+    attempts: z.number().int(),
+    exitCode: z.number().int().nullable(),
+    startedAt: z.number().nullable(),
+    finishedAt: z.number().nullable(),
+    outputs: z.record(z.string(), z.string()),
+    error: z.string().nullable(),
+    matrix: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .openapi('Job');
+
+export const Run = z
+  .object({
+    id: z.number().int(),
+    projectId: z.number().int(),
+    project: z.string(),
+    name: z.string(),
+    status: RunStatus,
+    ref: z.string(),
+    sha: z.string(),
+    trigger: z.object({
+      kind: z.string(),
+      event: z.string().optional(),
+      actor: z.string().optional(),
+      pullRequest: z.number().optional(),
+    }),
+    attempt: z.number().int(),
+    createdAt: z.number(),
+    startedAt: z.number().nullable(),
+    finishedAt: z.number().nullable(),
+    error: z.string().nullable(),
+    url: z.string(),
+  })
+  .openapi('Run');
+
+export const RunWithJobs = Run.extend({ jobs: z.array(Job) }).openapi('RunWithJobs');
+
+export const RunList = z.object({ runs: z.array(Run), next: z.number().int().nullable() }).openapi('RunList');
+
+export const RunQuery = z.object({
+  project: z.string().optional(),
+  status: RunStatus.optional(),
+  before: z.coerce.number().int().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const RetryBody = z.object({ job: z.string().min(1).optional() }).strict().default({});
+
+export const LogLine = z
+  .object({ lineNo: z.number().int(), stream: z.enum(['stdout', 'stderr', 'system']), time: z.number(), text: z.string() })
+  .openapi('LogLine');
+
+export const LogPage = z.object({ lines: z.array(LogLine), next: z.number().int(), complete: z.boolean() }).openapi('LogPage');
+
+export const LogQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+});
+
+export const Runner = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    labels: z.array(z.string()),
+    capacity: z.number().int(),
+    version: z.string(),
+    online: z.boolean(),
+    lastSeenAt: z.number().nullable(),
+    running: z.number().int(),
+  })
+  .openapi('Runner');
+
+export const CreateTokenBody = z
+  .object({
+    name: z.string().min(1).max(100),
+    kind: z.enum(['api', 'runner-registration']).default('api'),
+    expiresIn: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30d, 12h or 90m').optional(),
+  })
+  .strict()
+  .openapi('CreateToken');
+
+export const Token = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    kind: z.string(),
+    createdAt: z.number(),
+    expiresAt: z.number().nullable(),
+    revokedAt: z.number().nullable(),
+  })
+  .openapi('Token');
+
+export const CreatedToken = Token.extend({ token: z.string() }).openapi('CreatedToken');
+
+export const ErrorBody = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) })
+  .openapi('Error');

@@ -1,0 +1,24 @@
+import type { Clock, Logger } from '../../core/index.js';
+import type { ControlStore, ProjectRecord } from '../../store/index.js';
+import type { LogHub } from '../logs/log-hub.js';
+import type { ServerMetrics } from '../metrics.js';
+import type { RunCoordinator } from '../runs/run-coordinator.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+
+/** What the HTTP layer calls; the routes hold no state of their own. */
+export interface ApiServices {
+  readonly store: ControlStore;
+  readonly scheduler: Scheduler;
+  readonly coordinator: RunCoordinator;
+  readonly logs: LogHub;
+  readonly metrics: ServerMetrics;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly leaseTtlMs: number;
+  /** Base URL users reach the server at (links in responses). */
+  readonly publicUrl: () => string;
+  /** The store is reachable and migrated. */
+  readonly ready: () => Promise<boolean>;
+  /** A project was created: read its schedules. */
+  readonly onProjectCreated: (project: ProjectRecord) => void;
+}

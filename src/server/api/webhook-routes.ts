@@ -1,0 +1,55 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { ApiServices } from './services.js';
+import type { ApiEnv } from './api-env.js';
+import { matchesTriggers, parseWebhook } from '../triggers/index.js';
+
+const PROVIDERS = new Set(['github', 'gitea', 'gitlab'] as const);
+type Provider = 'github' | 'gitea' | 'gitlab';
+
+/**
+ * `POST /api/v1/projects/{project}/webhooks/{provider}`: a Git host's push or pull request.
+ * The signature is checked before anything else; a delivery id seen before starts nothing
+ * (hosts re-deliver); the pipeline's `on:` filters at the pushed commit decide whether a
+ * run starts.
+ */
+export function registerWebhookRoutes(app: OpenAPIHono<ApiEnv>, services: ApiServices): void {
+  const { store, coordinator, clock, logger } = services;
+  app.post('/api/v1/projects/:project/webhooks/:provider', async (c) => {
+    const provider = c.req.param('provider');
+    if (!PROVIDERS.has(provider as Provider)) {
+      return c.json({ error: { code: 'webhook.unknown-provider', message: `unknown provider "${provider}" (github, gitea or gitlab)` } }, 404);
+    }
+    const name = c.req.param('project');
+    const project = /^\d+$/.test(name) ? await store.getProject(Number(name)) : await store.getProjectByName(name);
+    if (!project) return c.json({ error: { code: 'not-found', message: `project "${name}" does not exist` } }, 404);
+    const headers: Record<string, string> = {};
+    c.req.raw.headers.forEach((value, key) => (headers[key.toLowerCase()] = value));
+    const raw = Buffer.from(await c.req.arrayBuffer());
+    const result = parseWebhook(provider as Provider, headers, raw, project.webhookSecret);
+    if (result.kind === 'rejected' || result.kind === 'invalid') {
+      logger.warn('webhook refused', { project: project.name, provider, reason: result.reason });
+      return c.json({ error: { code: `webhook.${result.kind}`, message: result.reason } }, result.status);
+    }
+    if (result.kind === 'ignored') return c.json({ ignored: result.reason }, 202);
+    if (!(await store.recordDelivery(project.id, provider, result.deliveryId, clock.now()))) {
+      return c.json({ ignored: `delivery ${result.deliveryId} was received before` }, 202);
+    }
+    const { event } = result;
+    const run = await coordinator.trigger(project, {
+      ref: event.ref,
+      sha: event.sha,
+      trigger: {
+        kind: 'webhook',
+        event: event.name,
+        actor: event.actor,
+        provider,
+        deliveryId: result.deliveryId,
+        ...(event.pullRequest !== undefined ? { pullRequest: event.pullRequest } : {}),
+      },
+      context: { ...event },
+      accept: (pipeline) => matchesTriggers(pipeline.triggers, event),
+    });
+    if (!run) return c.json({ ignored: `the pipeline's "on:" filters do not match this ${event.name}` }, 202);
+    return c.json({ runId: run.id }, 201);
+  });
+}

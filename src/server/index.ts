@@ -1,0 +1,2 @@
+export type { ControlPlane, ControlPlaneConfig } from './control-plane.js';
+export { startControlPlane } from './control-plane.js';

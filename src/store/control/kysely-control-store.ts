@@ -1,0 +1,488 @@
+import { Migrator, sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { coerceError, ConflictError, DeployliteError, systemClock } from '../../core/index.js';
+import type { Clock } from '../../core/index.js';
+import type { JobRecord, LogLine, NewRun, RunRecord } from '../../engine/index.js';
+import type {
+  ControlStore,
+  LogLineRecord,
+  NewLogLine,
+  NewProject,
+  NewQueueItem,
+  NewServerRun,
+  NewToken,
+  ProjectRecord,
+  QueueItem,
+  RunnerRecord,
+  RunQuery,
+  ScheduleRecord,
+  ServerRunRecord,
+  TokenRecord,
+} from '../control-store.js';
+import { controlMigrations } from './control-migrations.js';
+import type { ControlDialect } from './control-migrations.js';
+import { LogQueries } from './log-queries.js';
+import { QueueQueries } from './queue-queries.js';
+import { flag, toJob, toJobRow, toProject, toRunner, toSchedule, toServerRun, toToken } from './row-mappers.js';
+import type { ControlDatabase } from './schema.js';
+import { inWriteTransaction } from './write-transaction.js';
+
+export interface MigrationStatus {
+  /** Applied migrations, oldest first. */
+  readonly applied: string[];
+  /** Migrations this version knows and the database has not applied yet, in the order they will run. */
+  readonly pending: string[];
+}
+
+export interface KyselyControlStoreOptions {
+  /** Timestamps of runs created through the engine's `createRun`; the system clock by default. */
+  readonly clock?: Clock;
+}
+
+/**
+ * The ControlStore over Kysely, one implementation for SQLite and PostgreSQL (see
+ * openControlStore). Writes that must see what they change (log numbering, lease batches)
+ * run in write transactions; state changes of queue items, leases and schedules are single
+ * conditional UPDATEs whose affected-row count says whether this caller won.
+ *
+ * The tables must exist: call `migrate()` once at start; any other method before that fails.
+ */
+export class KyselyControlStore implements ControlStore {
+  private readonly clock: Clock;
+  private readonly queue: QueueQueries;
+  private readonly logs: LogQueries;
+  private closed = false;
+
+  constructor(
+    private readonly db: Kysely<ControlDatabase>,
+    readonly dialect: ControlDialect,
+    options: KyselyControlStoreOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.queue = new QueueQueries(db);
+    this.logs = new LogQueries(db, dialect);
+  }
+
+  // ── schema ──────────────────────────────────────────────────────────────────────────────
+
+  /** Applies pending migrations in order; returns their names (empty when up to date). */
+  async migrate(): Promise<string[]> {
+    const { error, results = [] } = await (await this.migrator()).migrateToLatest();
+    if (error !== undefined) {
+      const failed = results.find((result) => result.status === 'Error')?.migrationName;
+      const cause = coerceError(error).message;
+      throw new DeployliteError(
+        'store.migration-failed',
+        failed ? `database migration ${failed} failed: ${cause}` : `database migrations cannot run: ${explainMigrationError(cause)}`,
+      );
+    }
+    return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
+  }
+
+  async migrationStatus(): Promise<MigrationStatus> {
+    const migrations = await (await this.migrator()).getMigrations();
+    return {
+      applied: migrations.filter((m) => m.executedAt !== undefined).map((m) => m.name),
+      pending: migrations.filter((m) => m.executedAt === undefined).map((m) => m.name),
+    };
+  }
+
+  /** Closes the SQLite file or ends the PostgreSQL pool; later calls do nothing. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.destroy();
+  }
+
+  // ── projects ────────────────────────────────────────────────────────────────────────────
+
+  async createProject(project: NewProject, now: number): Promise<ProjectRecord> {
+    const row = await this.db
+      .insertInto('projects')
+      .values({
+        name: project.name,
+        repository: project.repository,
+        pipeline_path: project.pipelinePath,
+        default_branch: project.defaultBranch,
+        webhook_secret: project.webhookSecret,
+        max_concurrent_jobs: project.maxConcurrentJobs,
+        created_at: now,
+      })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new ConflictError(`a project named "${project.name}" already exists`, 'project.exists');
+    return toProject(row);
+  }
+
+  async getProject(id: number): Promise<ProjectRecord | undefined> {
+    const row = await this.db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toProject(row);
+  }
+
+  async getProjectByName(name: string): Promise<ProjectRecord | undefined> {
+    const row = await this.db.selectFrom('projects').selectAll().where('name', '=', name).executeTakeFirst();
+    return row && toProject(row);
+  }
+
+  async listProjects(): Promise<ProjectRecord[]> {
+    const rows = await this.db.selectFrom('projects').selectAll().orderBy('name').execute();
+    return rows.map(toProject);
+  }
+
+  // ── runs (engine's RunStore and the server's) ───────────────────────────────────────────
+
+  /** A run without a project (projectId 0), for the engine's own use of a RunStore. */
+  async createRun(run: NewRun): Promise<RunRecord> {
+    const row = await this.db
+      .insertInto('runs')
+      .values({
+        project_id: null,
+        name: run.name,
+        file: run.file,
+        source: run.source,
+        status: 'pending',
+        options: JSON.stringify(run.options),
+        created_at: this.clock.now(),
+        started_at: null,
+        finished_at: null,
+        attempt: 1,
+        ref: '',
+        sha: '',
+        trigger: JSON.stringify({ kind: 'manual' }),
+        concurrency_group: null,
+        cancel_in_progress: 0,
+        error: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toServerRun(row);
+  }
+
+  async createServerRun(run: NewServerRun): Promise<ServerRunRecord> {
+    const row = await this.db
+      .insertInto('runs')
+      .values({
+        project_id: run.projectId,
+        name: run.name,
+        file: run.file,
+        source: run.source,
+        status: run.status,
+        options: JSON.stringify(run.options),
+        created_at: run.createdAt,
+        started_at: null,
+        finished_at: null,
+        attempt: 1,
+        ref: run.ref,
+        sha: run.sha,
+        trigger: JSON.stringify(run.trigger),
+        concurrency_group: run.concurrencyGroup,
+        cancel_in_progress: flag(run.cancelInProgress),
+        error: run.error,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toServerRun(row);
+  }
+
+  async updateRun(id: number, patch: Partial<Pick<RunRecord, 'status' | 'startedAt' | 'finishedAt' | 'attempt'>>): Promise<void> {
+    const changes = {
+      ...(patch.status !== undefined && { status: patch.status }),
+      ...(patch.startedAt !== undefined && { started_at: patch.startedAt }),
+      ...(patch.finishedAt !== undefined && { finished_at: patch.finishedAt }),
+      ...(patch.attempt !== undefined && { attempt: patch.attempt }),
+    };
+    if (Object.keys(changes).length === 0) return;
+    await this.db.updateTable('runs').set(changes).where('id', '=', id).execute();
+  }
+
+  async setRunError(id: number, error: string): Promise<void> {
+    await this.db.updateTable('runs').set({ error }).where('id', '=', id).execute();
+  }
+
+  async getRun(id: number): Promise<RunRecord | undefined> {
+    return this.getServerRun(id);
+  }
+
+  async getServerRun(id: number): Promise<ServerRunRecord | undefined> {
+    const row = await this.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toServerRun(row);
+  }
+
+  async latestRun(): Promise<RunRecord | undefined> {
+    const row = await this.db.selectFrom('runs').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return row && toServerRun(row);
+  }
+
+  async listRuns(limit: number): Promise<RunRecord[]> {
+    return this.listServerRuns({ limit });
+  }
+
+  async listServerRuns(query: RunQuery): Promise<ServerRunRecord[]> {
+    if (query.limit <= 0 || query.statuses?.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .$if(query.projectId !== undefined, (q) => q.where('project_id', '=', query.projectId as number))
+      .$if(query.statuses !== undefined, (q) => q.where('status', 'in', query.statuses as string[]))
+      .$if(query.beforeId !== undefined, (q) => q.where('id', '<', query.beforeId as number))
+      .orderBy('id', 'desc')
+      .limit(query.limit)
+      .execute();
+    return rows.map(toServerRun);
+  }
+
+  // ── jobs ────────────────────────────────────────────────────────────────────────────────
+
+  /** Insert or replace by (runId, key); a replaced job keeps its place in `listJobs`. */
+  async saveJob(job: JobRecord): Promise<void> {
+    const { run_id: _runId, key: _key, job_id: _jobId, ...changes } = toJobRow(job);
+    await this.db
+      .insertInto('jobs')
+      .values(toJobRow(job))
+      .onConflict((oc) => oc.columns(['run_id', 'key']).doUpdateSet(changes))
+      .execute();
+  }
+
+  async listJobs(runId: number): Promise<JobRecord[]> {
+    const rows = await this.db.selectFrom('jobs').selectAll().where('run_id', '=', runId).orderBy('seq').execute();
+    return rows.map(toJob);
+  }
+
+  async deleteJobs(runId: number, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.db.deleteFrom('jobs').where('run_id', '=', runId).where('key', 'in', keys).execute();
+  }
+
+  // ── queue ───────────────────────────────────────────────────────────────────────────────
+
+  enqueue(item: NewQueueItem): Promise<QueueItem> {
+    return this.queue.enqueue(item);
+  }
+
+  findQueueItem(runId: number, jobKey: string): Promise<QueueItem | undefined> {
+    return this.queue.findQueueItem(runId, jobKey);
+  }
+
+  getQueueItem(id: number): Promise<QueueItem | undefined> {
+    return this.queue.getQueueItem(id);
+  }
+
+  getQueueItemByLease(leaseId: string): Promise<QueueItem | undefined> {
+    return this.queue.getQueueItemByLease(leaseId);
+  }
+
+  listQueued(limit: number): Promise<QueueItem[]> {
+    return this.queue.listQueued(limit);
+  }
+
+  countLeasedByProject(): Promise<Map<number, number>> {
+    return this.queue.countLeasedByProject();
+  }
+
+  countLeasedByRunner(): Promise<Map<number, number>> {
+    return this.queue.countLeasedByRunner();
+  }
+
+  queueDepth(): Promise<number> {
+    return this.queue.queueDepth();
+  }
+
+  claim(id: number, lease: { leaseId: string; runnerId: number; expiresAt: number; now: number }): Promise<boolean> {
+    return this.queue.claim(id, lease);
+  }
+
+  extendLeases(runnerId: number, leaseIds: readonly string[], expiresAt: number): Promise<string[]> {
+    return this.queue.extendLeases(runnerId, leaseIds, expiresAt);
+  }
+
+  extendAllLeases(expiresAt: number): Promise<void> {
+    return this.queue.extendAllLeases(expiresAt);
+  }
+
+  cancelRequestedFor(runnerId: number, leaseIds: readonly string[]): Promise<string[]> {
+    return this.queue.cancelRequestedFor(runnerId, leaseIds);
+  }
+
+  requestCancel(id: number): Promise<void> {
+    return this.queue.requestCancel(id);
+  }
+
+  finishQueued(id: number, result: unknown, now: number): Promise<boolean> {
+    return this.queue.finishQueued(id, result, now);
+  }
+
+  completeLease(leaseId: string, result: unknown, now: number): Promise<boolean> {
+    return this.queue.completeLease(leaseId, result, now);
+  }
+
+  expiredLeases(now: number): Promise<QueueItem[]> {
+    return this.queue.expiredLeases(now);
+  }
+
+  requeue(id: number, leaseId: string): Promise<boolean> {
+    return this.queue.requeue(id, leaseId);
+  }
+
+  archiveQueueItems(runId: number, keys: readonly string[]): Promise<void> {
+    return this.queue.archiveQueueItems(runId, keys);
+  }
+
+  // ── logs ────────────────────────────────────────────────────────────────────────────────
+
+  appendJobLog(runId: number, jobKey: string, lines: readonly NewLogLine[]): Promise<LogLineRecord[]> {
+    return this.logs.appendJobLog(runId, jobKey, lines);
+  }
+
+  appendLeaseLog(
+    leaseId: string,
+    offset: number,
+    lines: readonly NewLogLine[],
+  ): Promise<{ accepted: number; stored: LogLineRecord[] } | undefined> {
+    return this.logs.appendLeaseLog(leaseId, offset, lines);
+  }
+
+  readJobLog(runId: number, jobKey: string, afterLine: number, limit: number): Promise<LogLineRecord[]> {
+    return this.logs.readJobLog(runId, jobKey, afterLine, limit);
+  }
+
+  appendLogs(lines: readonly LogLine[]): Promise<void> {
+    return this.logs.appendLogs(lines);
+  }
+
+  readLogs(runId: number, jobId?: string): Promise<LogLine[]> {
+    return this.logs.readLogs(runId, jobId);
+  }
+
+  // ── runners and tokens ──────────────────────────────────────────────────────────────────
+
+  async createRunner(runner: Omit<RunnerRecord, 'id' | 'lastSeenAt'>): Promise<RunnerRecord> {
+    const row = await this.db
+      .insertInto('runners')
+      .values({
+        name: runner.name,
+        labels: JSON.stringify(runner.labels),
+        capacity: runner.capacity,
+        version: runner.version,
+        created_at: runner.createdAt,
+        last_seen_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toRunner(row);
+  }
+
+  async getRunner(id: number): Promise<RunnerRecord | undefined> {
+    const row = await this.db.selectFrom('runners').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toRunner(row);
+  }
+
+  async listRunners(): Promise<RunnerRecord[]> {
+    const rows = await this.db.selectFrom('runners').selectAll().orderBy('id').execute();
+    return rows.map(toRunner);
+  }
+
+  async touchRunner(id: number, now: number): Promise<void> {
+    await this.db.updateTable('runners').set({ last_seen_at: now }).where('id', '=', id).execute();
+  }
+
+  async createToken(token: NewToken): Promise<TokenRecord> {
+    const row = await this.db
+      .insertInto('tokens')
+      .values({
+        name: token.name,
+        kind: token.kind,
+        token_hash: token.tokenHash,
+        runner_id: token.runnerId,
+        created_at: token.createdAt,
+        expires_at: token.expiresAt,
+        revoked_at: null,
+      })
+      .onConflict((oc) => oc.column('token_hash').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    // Tokens are random; the same hash twice means the caller stored one token twice.
+    if (!row) throw new ConflictError(`token "${token.name}" is already stored`, 'token.exists');
+    return toToken(row);
+  }
+
+  async findTokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    const row = await this.db.selectFrom('tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+    return row && toToken(row);
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    const rows = await this.db.selectFrom('tokens').selectAll().orderBy('id').execute();
+    return rows.map(toToken);
+  }
+
+  /** Revoking twice keeps the first revocation time. */
+  async revokeToken(id: number, now: number): Promise<void> {
+    await this.db.updateTable('tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  }
+
+  // ── triggers ────────────────────────────────────────────────────────────────────────────
+
+  async recordDelivery(projectId: number, provider: string, deliveryId: string, now: number): Promise<boolean> {
+    const row = await this.db
+      .insertInto('webhook_deliveries')
+      .values({ project_id: projectId, provider, delivery_id: deliveryId, received_at: now })
+      .onConflict((oc) => oc.columns(['project_id', 'provider', 'delivery_id']).doNothing())
+      .returning('project_id')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** A cron listed twice is kept once, with its first `nextAt`. */
+  async replaceSchedules(projectId: number, schedules: readonly { cron: string; nextAt: number }[]): Promise<void> {
+    const byCron = new Map<string, number>();
+    for (const schedule of schedules) if (!byCron.has(schedule.cron)) byCron.set(schedule.cron, schedule.nextAt);
+    const rows = [...byCron].map(([cron, nextAt]) => ({ project_id: projectId, cron, next_at: nextAt }));
+    await inWriteTransaction(this.db, this.dialect, async (trx) => {
+      await trx.deleteFrom('schedules').where('project_id', '=', projectId).execute();
+      if (rows.length > 0) await trx.insertInto('schedules').values(rows).execute();
+    });
+  }
+
+  async dueSchedules(now: number): Promise<ScheduleRecord[]> {
+    const rows = await this.db
+      .selectFrom('schedules')
+      .selectAll()
+      .where('next_at', '<=', now)
+      .orderBy('next_at')
+      .orderBy('project_id')
+      .orderBy('cron')
+      .execute();
+    return rows.map(toSchedule);
+  }
+
+  async advanceSchedule(projectId: number, cron: string, expectedNextAt: number, nextAt: number): Promise<boolean> {
+    const update = await this.db
+      .updateTable('schedules')
+      .set({ next_at: nextAt })
+      .where('project_id', '=', projectId)
+      .where('cron', '=', cron)
+      .where('next_at', '=', expectedNextAt)
+      .executeTakeFirst();
+    return update.numUpdatedRows > 0n;
+  }
+
+  /**
+   * On PostgreSQL Kysely looks for its bookkeeping tables in every schema unless told one, so
+   * another application's `kysely_migration` elsewhere in the database would be taken for
+   * ours. They belong where our tables go: the current schema (first of the search_path).
+   */
+  private async migrator(): Promise<Migrator> {
+    const provider = controlMigrations(this.dialect);
+    if (this.dialect === 'sqlite') return new Migrator({ db: this.db, provider });
+    const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(this.db);
+    return new Migrator({ db: this.db, provider, migrationTableSchema: rows[0]?.schema ?? undefined });
+  }
+}
+
+/** Kysely's wording for a database migrated by a newer version, in words an operator acts on. */
+function explainMigrationError(message: string): string {
+  return message.includes('is missing')
+    ? `${message} (the database was migrated by a newer DeployLite; upgrade DeployLite)`
+    : message;
+}
