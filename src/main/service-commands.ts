@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { MigrateFlags, RunnerFlags, ServerFlags, ServiceCommands, Writable } from '../cli/index.js';
@@ -78,7 +78,7 @@ async function runServer(ctx: ServiceContext, flags: ServerFlags): Promise<numbe
 
 async function startBuiltinRunner(ctx: ServiceContext, settings: ServerSettings, url: string, registrationToken: () => Promise<string>, logger: Logger) {
   const workRoot = join(settings.dataDir, 'builtin-runner');
-  mkdirSync(workRoot, { recursive: true });
+  clearWorkDir(workRoot);
   const stateFile = join(workRoot, 'runner.json');
   // The built-in runner follows its server to whatever port it listens on now.
   const state = await readRunnerState(stateFile).catch(() => undefined);
@@ -124,11 +124,23 @@ async function registerExample(ctx: ServiceContext, plane: ControlPlane): Promis
   ];
 }
 
+/**
+ * What a killed runner left in its work directory — job workspaces (`r<run>-…`) and step
+ * scratch files (`deploylite-r<run>-…`) — is removed before it starts. Nothing else is
+ * touched, in case the directory holds more than the runner's own files.
+ */
+function clearWorkDir(workRoot: string): void {
+  mkdirSync(workRoot, { recursive: true });
+  for (const name of readdirSync(workRoot)) {
+    if (/^(deploylite-)?r\d+-/.test(name)) rmSync(join(workRoot, name), { recursive: true, force: true });
+  }
+}
+
 async function runRunner(ctx: ServiceContext, flags: RunnerFlags): Promise<number> {
   const serverUrl = flags.server ?? ctx.env.DEPLOYLITE_SERVER;
   if (!serverUrl) throw new UsageError('the server is missing: pass --server URL or set DEPLOYLITE_SERVER');
   const workRoot = resolve(ctx.cwd, flags.workDir ?? join('.deploylite', 'runner'));
-  mkdirSync(workRoot, { recursive: true });
+  clearWorkDir(workRoot);
   const stateFile = join(workRoot, 'runner.json');
   const token = flags.token ?? ctx.env.DEPLOYLITE_RUNNER_TOKEN;
   if (!token && !existsSync(stateFile)) {

@@ -202,6 +202,11 @@ export interface ControlStore extends RunStore {
   queueDepth(): Promise<number>;
   /** queued → leased, only if still queued. */
   claim(id: number, lease: { leaseId: string; runnerId: number; expiresAt: number; now: number }): Promise<boolean>;
+  /**
+   * queued → leased for every item of `ids` still queued, in one statement; each gets the lease
+   * id `<leasePrefix>.<id>`. Returns the items won (others were taken meanwhile).
+   */
+  claimMany(ids: readonly number[], lease: { leasePrefix: string; runnerId: number; expiresAt: number; now: number }): Promise<{ id: number; leaseId: string }[]>;
   /** Extends the runner's leases among `leaseIds`; returns the ids that were valid. */
   extendLeases(runnerId: number, leaseIds: readonly string[], expiresAt: number): Promise<string[]>;
   /** Every active lease expires no earlier than `expiresAt` (after a server restart). */

@@ -76,8 +76,8 @@ export function createRemoteDispatcher(store: ControlStore, scheduler: Scheduler
         if (!current || current.status === 'archived') return outcomeOf(CANCELLED);
         if (current.status === 'leased' || (current.status === 'done' && current.assignedAt !== null)) announce();
         if (current.status === 'done') return outcomeOf(current.result as JobResult);
-        // Woken by this process's scheduler at once; the timeout covers other server processes.
-        await scheduler.waitForChange(itemId, 1000);
+        // Woken by this process's scheduler at once; the timeout only covers other server processes.
+        await scheduler.waitForChange(itemId, 5000);
       }
     } finally {
       input.signal.removeEventListener('abort', onAbort);

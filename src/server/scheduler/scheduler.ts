@@ -138,6 +138,10 @@ export class Scheduler {
     await this.options.store.extendAllLeases(this.options.clock.now() + this.options.leaseTtlMs);
   }
 
+  /**
+   * Picks the oldest queued items this runner may take (labels, free slots, project limits)
+   * and claims them in one statement: one commit per poll rather than one per job.
+   */
   private async assign(runner: RunnerRecord, free: number): Promise<JobAssignment[]> {
     const { store, clock, metrics, leaseTtlMs } = this.options;
     const candidates = await store.listQueued(CANDIDATES);
@@ -145,20 +149,29 @@ export class Scheduler {
     const labels = new Set(runner.labels);
     const perProject = await store.countLeasedByProject();
     const limits = new Map<number, number | null>();
-    const jobs: JobAssignment[] = [];
+    const picked: QueueItem[] = [];
     for (const item of candidates) {
-      if (jobs.length >= free) break;
+      if (picked.length >= free) break;
       if (!item.labels.every((label) => labels.has(label))) continue;
       if (!limits.has(item.projectId)) limits.set(item.projectId, (await store.getProject(item.projectId))?.maxConcurrentJobs ?? null);
       const limit = limits.get(item.projectId);
       const leased = perProject.get(item.projectId) ?? 0;
       if (limit !== null && limit !== undefined && leased >= limit) continue;
-      const leaseId = randomUUID();
-      const now = clock.now();
-      if (!(await store.claim(item.id, { leaseId, runnerId: runner.id, expiresAt: now + leaseTtlMs, now }))) continue;
       perProject.set(item.projectId, leased + 1);
-      this.options.wakeups.signal(topics.item(item.id));
+      picked.push(item);
+    }
+    const now = clock.now();
+    const won = await store.claimMany(
+      picked.map((item) => item.id),
+      { leasePrefix: randomUUID(), runnerId: runner.id, expiresAt: now + leaseTtlMs, now },
+    );
+    const leases = new Map(won.map((claim) => [claim.id, claim.leaseId]));
+    const jobs: JobAssignment[] = [];
+    for (const item of picked) {
+      const leaseId = leases.get(item.id);
+      if (leaseId === undefined) continue;
       metrics.schedulerLatency.observe(Math.max(0, now - item.createdAt) / 1000);
+      this.options.wakeups.signal(topics.item(item.id));
       jobs.push({ ...(item.payload as QueuedAssignment), leaseId });
     }
     return jobs;

@@ -292,6 +292,10 @@ export class KyselyControlStore implements ControlStore {
     return this.queue.claim(id, lease);
   }
 
+  claimMany(ids: readonly number[], lease: { leasePrefix: string; runnerId: number; expiresAt: number; now: number }): Promise<{ id: number; leaseId: string }[]> {
+    return this.queue.claimMany(ids, lease);
+  }
+
   extendLeases(runnerId: number, leaseIds: readonly string[], expiresAt: number): Promise<string[]> {
     return this.queue.extendLeases(runnerId, leaseIds, expiresAt);
   }

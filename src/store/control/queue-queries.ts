@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { NewQueueItem, QueueItem } from '../control-store.js';
 import { toQueueItem } from './row-mappers.js';
 import type { ControlDatabase } from './schema.js';
@@ -117,6 +118,31 @@ export class QueueQueries {
       .where('status', '=', 'queued')
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
+  }
+
+  /**
+   * Claims every still-queued item of `ids` in one statement (one commit, however many), each
+   * with the lease id `<leasePrefix>.<item id>`. Returns the items won.
+   */
+  async claimMany(
+    ids: readonly number[],
+    lease: { leasePrefix: string; runnerId: number; expiresAt: number; now: number },
+  ): Promise<{ id: number; leaseId: string }[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .updateTable('job_queue')
+      .set({
+        status: 'leased',
+        lease_id: sql<string>`${lease.leasePrefix} || '.' || cast(id as text)`,
+        runner_id: lease.runnerId,
+        lease_expires_at: lease.expiresAt,
+        assigned_at: lease.now,
+      })
+      .where('id', 'in', [...ids])
+      .where('status', '=', 'queued')
+      .returning(['id', 'lease_id'])
+      .execute();
+    return rows.map((row) => ({ id: Number(row.id), leaseId: row.lease_id as string }));
   }
 
   async extendLeases(runnerId: number, leaseIds: readonly string[], expiresAt: number): Promise<string[]> {

@@ -73,6 +73,13 @@ test('kill -9 of a runner mid-job: the job is queued again, finished by another 
   assert.ok(log.includes('finished'));
   const numbers = (await jobLog(server, id, 'long')).map((l) => l.lineNo);
   assert.deepEqual(numbers, numbers.map((_, i) => i + 1), 'line numbers are gap-free and never repeated');
+
+  // The killed runner left its workspace behind; started again, it removes it and keeps its identity.
+  assert.ok(readdirSync(holder.workDir).some((name) => /^r\d+-long-/.test(name)), 'a leftover workspace exists');
+  const again = await startRunner(server, { name: 'restarted', workDir: holder.workDir });
+  runners.push(again);
+  for (let i = 0; i < 200 && readdirSync(holder.workDir).some((name) => /^r\d+-/.test(name)); i++) await sleep(25);
+  assert.deepEqual(readdirSync(holder.workDir).filter((name) => /^r\d+-/.test(name)), []);
 });
 
 async function waitForPidFile(dir: string): Promise<string> {

@@ -36,6 +36,21 @@ export function describeQueue(openEmpty: OpenEmptyStore): void {
       assert.deepEqual([claimed?.leaseExpiresAt, claimed?.assignedAt], [10_000, 2_000]);
     });
 
+    it('claimMany leases what is still queued in one go, and two racing batches never share an item', async (store) => {
+      const [a, b, c] = [await queuedItem(store, { jobKey: 'a' }), await queuedItem(store, { jobKey: 'b' }), await queuedItem(store, { jobKey: 'c' })];
+      const batch = (leasePrefix: string, runnerId: number) => ({ leasePrefix, runnerId, expiresAt: 10_000, now: 2_000 });
+      const [first, second] = await Promise.all([store.claimMany([a.id, b.id], batch('p1', 1)), store.claimMany([b.id, c.id], batch('p2', 2))]);
+      const ids = [...first, ...second].map((won) => won.id).sort((x, y) => x - y);
+      assert.deepEqual(ids, [a.id, b.id, c.id], 'every item is leased exactly once');
+      for (const won of [...first, ...second]) {
+        const item = await store.getQueueItemByLease(won.leaseId);
+        assert.equal(item?.id, won.id);
+        assert.match(won.leaseId, new RegExp(`^p[12]\\.${won.id}$`));
+        assert.equal(item?.runnerId, won.leaseId.startsWith('p1') ? 1 : 2);
+      }
+      assert.deepEqual(await store.claimMany([a.id], batch('p3', 3)), []);
+    });
+
     it("extendLeases extends only the runner's own active leases and returns them", async (store) => {
       await leasedItem(store, 'mine', 1, { jobKey: 'a' });
       await leasedItem(store, 'theirs', 2, { jobKey: 'b' });
