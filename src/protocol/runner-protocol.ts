@@ -64,8 +64,14 @@ export const JobAssignment = z.object({
   name: z.string(),
   matrixIndex: z.number().int().nullable(),
   matrix: z.record(z.string(), z.unknown()).nullable(),
-  /** The pipeline as the run compiled it; the runner compiles the same text. */
-  pipeline: z.object({ file: z.string(), source: z.string() }),
+  /** The pipeline file the job comes from, for messages. */
+  pipeline: z.object({ file: z.string() }),
+  /**
+   * The job as the server compiled it (the engine's JobSpec, as JSON): the runner runs it
+   * without compiling the whole pipeline again, and the assignment stays small however large
+   * the pipeline is.
+   */
+  job: z.record(z.string(), z.unknown()),
   /** Expression contexts (needs, vars, matrix, secrets the job may see…), evaluated by the server. */
   contexts: z.record(z.string(), z.unknown()),
   env: z.record(z.string(), z.string()),

@@ -1,11 +1,10 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../core/index.js';
-import { coerceError, formatDiagnostic, SecretMasker } from '../core/index.js';
+import { coerceError, SecretMasker } from '../core/index.js';
 import type { Executor, JobInstance, LogStream } from '../engine/index.js';
 import { hashFiles, runJob } from '../engine/index.js';
 import type { JobSpec } from '../pipeline/index.js';
-import { compilePipeline } from '../pipeline/index.js';
 import type { JobAssignment, JobResult } from '../protocol/index.js';
 import { checkoutCommit } from './checkout.js';
 import type { RunnerLogger } from './runner-logger.js';
@@ -29,8 +28,8 @@ export interface AssignmentIO {
 export type AssignmentOutcome = Omit<JobResult, 'logLines'>;
 
 /**
- * Runs one assigned job: a fresh workspace, the commit checked out into it, the pipeline
- * compiled from the same text the server compiled, the job run by the engine. Never throws:
+ * Runs one assigned job: a fresh workspace, the commit checked out into it, the job (as the
+ * server compiled it) run by the engine. Never throws:
  * every problem becomes a failed outcome with a `✖` line in the job's log. The assignment's
  * `mask` values are masked in every log line and in the outcome.
  */
@@ -71,7 +70,7 @@ async function runInWorkspace(assignment: JobAssignment, runtime: AssignmentRunt
         return failed(log, `could not check out ${sha}: ${coerceError(thrown).message}`);
       }
     }
-    const spec = findJob(assignment, log);
+    const spec = findJob(assignment);
     if (typeof spec === 'string') return failed(log, spec);
     return await runJob({
       instance: instanceOf(assignment, spec),
@@ -98,15 +97,13 @@ async function runInWorkspace(assignment: JobAssignment, runtime: AssignmentRunt
   }
 }
 
-/** The job's spec, or why it cannot be run (its diagnostics are logged). */
-function findJob(assignment: JobAssignment, log: Log): JobSpec | string {
-  const { file, source } = assignment.pipeline;
-  const { pipeline, diagnostics } = compilePipeline(source, file);
-  if (!pipeline) {
-    for (const diagnostic of diagnostics) log('system', formatDiagnostic(diagnostic));
-    return `the pipeline ${file} does not compile on this runner (is the runner older than the server?)`;
+/** The job's spec as the server compiled it, or why it cannot be run. */
+function findJob(assignment: JobAssignment): JobSpec | string {
+  const job = assignment.job as Partial<JobSpec>;
+  if (job.id !== assignment.jobId || !Array.isArray(job.steps)) {
+    return `the assignment's job is not "${assignment.jobId}" of ${assignment.pipeline.file} (is the runner older than the server?)`;
   }
-  return pipeline.jobs.find((job) => job.id === assignment.jobId) ?? `the pipeline ${file} has no job "${assignment.jobId}"`;
+  return job as JobSpec;
 }
 
 function instanceOf(assignment: JobAssignment, spec: JobSpec): JobInstance {

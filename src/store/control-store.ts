@@ -193,7 +193,7 @@ export interface ControlStore extends RunStore {
   findQueueItem(runId: number, jobKey: string): Promise<QueueItem | undefined>;
   getQueueItem(id: number): Promise<QueueItem | undefined>;
   getQueueItemByLease(leaseId: string): Promise<QueueItem | undefined>;
-  /** Queued items, priority desc then id asc. */
+  /** Queued items, priority desc then id asc, without their payload (null): `claimMany` returns it. */
   listQueued(limit: number): Promise<QueueItem[]>;
   /** Leased items per project id. */
   countLeasedByProject(): Promise<Map<number, number>>;
@@ -204,9 +204,9 @@ export interface ControlStore extends RunStore {
   claim(id: number, lease: { leaseId: string; runnerId: number; expiresAt: number; now: number }): Promise<boolean>;
   /**
    * queued → leased for every item of `ids` still queued, in one statement; each gets the lease
-   * id `<leasePrefix>.<id>`. Returns the items won (others were taken meanwhile).
+   * id `<leasePrefix>.<id>`. Returns the items won (others were taken meanwhile) with their payload.
    */
-  claimMany(ids: readonly number[], lease: { leasePrefix: string; runnerId: number; expiresAt: number; now: number }): Promise<{ id: number; leaseId: string }[]>;
+  claimMany(ids: readonly number[], lease: { leasePrefix: string; runnerId: number; expiresAt: number; now: number }): Promise<{ id: number; leaseId: string; payload: unknown }[]>;
   /** Extends the runner's leases among `leaseIds`; returns the ids that were valid. */
   extendLeases(runnerId: number, leaseIds: readonly string[], expiresAt: number): Promise<string[]>;
   /** Every active lease expires no earlier than `expiresAt` (after a server restart). */

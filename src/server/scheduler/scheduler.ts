@@ -165,14 +165,14 @@ export class Scheduler {
       picked.map((item) => item.id),
       { leasePrefix: randomUUID(), runnerId: runner.id, expiresAt: now + leaseTtlMs, now },
     );
-    const leases = new Map(won.map((claim) => [claim.id, claim.leaseId]));
+    const claims = new Map(won.map((claim) => [claim.id, claim]));
     const jobs: JobAssignment[] = [];
     for (const item of picked) {
-      const leaseId = leases.get(item.id);
-      if (leaseId === undefined) continue;
+      const claim = claims.get(item.id);
+      if (claim === undefined) continue;
       metrics.schedulerLatency.observe(Math.max(0, now - item.createdAt) / 1000);
       this.options.wakeups.signal(topics.item(item.id));
-      jobs.push({ ...(item.payload as QueuedAssignment), leaseId });
+      jobs.push({ ...(claim.payload as QueuedAssignment), leaseId: claim.leaseId });
     }
     return jobs;
   }

@@ -292,7 +292,7 @@ export class KyselyControlStore implements ControlStore {
     return this.queue.claim(id, lease);
   }
 
-  claimMany(ids: readonly number[], lease: { leasePrefix: string; runnerId: number; expiresAt: number; now: number }): Promise<{ id: number; leaseId: string }[]> {
+  claimMany(ids: readonly number[], lease: { leasePrefix: string; runnerId: number; expiresAt: number; now: number }): Promise<{ id: number; leaseId: string; payload: unknown }[]> {
     return this.queue.claimMany(ids, lease);
   }
 

@@ -67,17 +67,18 @@ export class QueueQueries {
     return row && toQueueItem(row);
   }
 
+  /** Payloads are not read: a poll looks at up to 200 candidates and takes a few. */
   async listQueued(limit: number): Promise<QueueItem[]> {
     if (limit <= 0) return [];
     const rows = await this.db
       .selectFrom('job_queue')
-      .selectAll()
+      .select(['id', 'run_id', 'job_key', 'project_id', 'labels', 'priority', 'status', 'lease_id', 'runner_id', 'lease_expires_at', 'lease_attempt', 'log_cursor', 'cancel_requested', 'created_at', 'assigned_at', 'finished_at'])
       .where('status', '=', 'queued')
       .orderBy('priority', 'desc')
       .orderBy('id')
       .limit(limit)
       .execute();
-    return rows.map(toQueueItem);
+    return rows.map((row) => toQueueItem({ ...row, payload: 'null', result: null }));
   }
 
   async countLeasedByProject(): Promise<Map<number, number>> {
@@ -127,7 +128,7 @@ export class QueueQueries {
   async claimMany(
     ids: readonly number[],
     lease: { leasePrefix: string; runnerId: number; expiresAt: number; now: number },
-  ): Promise<{ id: number; leaseId: string }[]> {
+  ): Promise<{ id: number; leaseId: string; payload: unknown }[]> {
     if (ids.length === 0) return [];
     const rows = await this.db
       .updateTable('job_queue')
@@ -140,9 +141,9 @@ export class QueueQueries {
       })
       .where('id', 'in', [...ids])
       .where('status', '=', 'queued')
-      .returning(['id', 'lease_id'])
+      .returning(['id', 'lease_id', 'payload'])
       .execute();
-    return rows.map((row) => ({ id: Number(row.id), leaseId: row.lease_id as string }));
+    return rows.map((row) => ({ id: Number(row.id), leaseId: row.lease_id as string, payload: JSON.parse(row.payload) as unknown }));
   }
 
   async extendLeases(runnerId: number, leaseIds: readonly string[], expiresAt: number): Promise<string[]> {

@@ -44,12 +44,12 @@ test('a commit that cannot be checked out fails the job with git’s reason', ()
     assert.ok(stub.logText(lease).some((line) => line.startsWith(`✖ could not check out ${sha}: `)));
   }));
 
-test('a job the pipeline does not have fails with a clear error', () =>
+test('an assignment whose job is not the one it names fails with a clear error', () =>
   withRunner(async ({ stub, startAgent }) => {
     startAgent();
     const lease = stub.assign(assignmentOf(READ_FILE, { jobId: 'deploy', jobKey: 'deploy' }));
     const result = await waitFor('the result', () => stub.results.get(lease));
-    assert.deepEqual([result.status, result.error], ['failed', 'the pipeline deploylite.yml has no job "deploy"']);
+    assert.deepEqual([result.status, result.error], ['failed', 'the assignment\'s job is not "deploy" of deploylite.yml (is the runner older than the server?)']);
   }));
 
 test('log batches carry consecutive offsets, and a batch resent after a 500 is not stored twice', () =>
@@ -108,9 +108,9 @@ test('secrets in the mask never reach the server, in logs, outputs or errors', (
 test('an assignment that breaks the protocol fails at once instead of waiting for its lease to expire', () =>
   withRunner(async ({ stub, startAgent }) => {
     startAgent();
-    const broken = { ...assignmentOf(READ_FILE), pipeline: undefined } as unknown as ReturnType<typeof assignmentOf>;
+    const broken = { ...assignmentOf(READ_FILE), job: undefined } as unknown as ReturnType<typeof assignmentOf>;
     const lease = stub.assign(broken);
     const result = await waitFor('the result', () => stub.results.get(lease));
     assert.equal(result.status, 'failed');
-    assert.match(result.error ?? '', /^the runner could not read the job assignment: pipeline: /);
+    assert.match(result.error ?? '', /^the runner could not read the job assignment: job: /);
   }));

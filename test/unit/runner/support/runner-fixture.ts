@@ -1,3 +1,4 @@
+import { compilePipeline } from '../../../../src/pipeline/index.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -88,6 +89,8 @@ export async function withRunner(body: (fixture: RunnerFixture) => Promise<void>
 /** An assignment of `jobId` from an inline pipeline, running in an empty directory unless overridden. */
 export function assignmentOf(yaml: string, overrides: Partial<Omit<JobAssignment, 'leaseId'>> = {}): Omit<JobAssignment, 'leaseId'> {
   const jobId = overrides.jobId ?? 'build';
+  const compiled = compilePipeline(dedent(yaml), 'deploylite.yml').pipeline;
+  const job = compiled?.jobs.find((j) => j.id === jobId) ?? compiled?.jobs[0];
   return {
     runId: 1,
     jobKey: jobId,
@@ -95,7 +98,9 @@ export function assignmentOf(yaml: string, overrides: Partial<Omit<JobAssignment
     name: jobId,
     matrixIndex: null,
     matrix: null,
-    pipeline: { file: 'deploylite.yml', source: dedent(yaml) },
+    pipeline: { file: 'deploylite.yml' },
+    // As the server sends it: the compiled job, through JSON.
+    job: JSON.parse(JSON.stringify(job ?? {})) as Record<string, unknown>,
     contexts: {},
     env: { CI: 'true' },
     retry: null,

@@ -47,6 +47,7 @@ export function describeQueue(openEmpty: OpenEmptyStore): void {
         assert.equal(item?.id, won.id);
         assert.match(won.leaseId, new RegExp(`^p[12]\\.${won.id}$`));
         assert.equal(item?.runnerId, won.leaseId.startsWith('p1') ? 1 : 2);
+        assert.deepEqual(won.payload, item?.payload, 'the claim returns the payload the runner is sent');
       }
       assert.deepEqual(await store.claimMany([a.id], batch('p3', 3)), []);
     });
