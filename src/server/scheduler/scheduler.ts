@@ -144,7 +144,8 @@ export class Scheduler {
    */
   private async assign(runner: RunnerRecord, free: number): Promise<JobAssignment[]> {
     const { store, clock, metrics, leaseTtlMs } = this.options;
-    const candidates = await store.listQueued(CANDIDATES);
+    // A few times the free slots leaves room for items other labels or project limits skip.
+    const candidates = await store.listQueued(Math.min(CANDIDATES, free * 5 + 20));
     if (candidates.length === 0) return [];
     const labels = new Set(runner.labels);
     const perProject = await store.countLeasedByProject();
