@@ -30,7 +30,7 @@ export interface RunnerAgentOptions {
   readonly fetch?: typeof fetch;
   /** How long the server may hold a poll; shortened to a third of the lease lifetime. Default 10000. */
   readonly pollWaitMs?: number;
-  /** A log line waits at most this long before it is sent. Default 100. */
+  /** A log line waits at most this long before it is sent (live logs within 100 ms). Default 50. */
   readonly logFlushMs?: number;
   /** Lines per log batch at most. Default 1000. */
   readonly maxBatchLines?: number;
@@ -245,7 +245,7 @@ class PollingRunnerAgent implements RunnerAgent {
       token,
       clock: this.clock,
       logger: this.options.logger,
-      logFlushMs: this.options.logFlushMs ?? 100,
+      logFlushMs: this.options.logFlushMs ?? 50,
       maxBatchLines: this.options.maxBatchLines ?? 1000,
       maxBufferedLines: this.options.maxBufferedLines ?? 50_000,
       shutdown: this.shutdown.signal,
