@@ -10,3 +10,5 @@ export type * from './model.js';
 export * from './expressions/index.js';
 export * from './matrix.js';
 export { PULL_REQUEST_TYPES } from './model.js';
+export type { CompiledFilterPattern } from './filter-pattern.js';
+export { compileFilterPattern, matchesFilterPatterns } from './filter-pattern.js';

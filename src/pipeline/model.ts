@@ -25,7 +25,10 @@ export type PullRequestType = (typeof PULL_REQUEST_TYPES)[number];
 export interface PipelineTriggers {
   /** on.schedule: cron expressions (5 fields, or 6 with seconds first), in UTC. */
   readonly schedule: readonly { readonly cron: string; readonly position: SourcePosition }[];
-  /** on.push; undefined when `on:` is given without `push` (pushes then start nothing). */
+  /**
+   * on.push; undefined when `on:` is given without `push` (pushes then start nothing).
+   * Branches and tags are GitHub filter patterns as written, `!` included (filter-pattern.ts).
+   */
   readonly push?: { readonly branches?: readonly string[]; readonly tags?: readonly string[] };
   /** on.pull_request: filters on the target branch and the action type. */
   readonly pullRequest?: { readonly branches?: readonly string[]; readonly types: readonly PullRequestType[] };

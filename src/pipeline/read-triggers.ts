@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import type { Node } from 'yaml';
 import { isMap, isScalar, isSeq } from 'yaml';
+import { compileFilterPattern } from './filter-pattern.js';
 import type { PipelineTriggers, PullRequestType } from './model.js';
 import { PULL_REQUEST_TYPES } from './model.js';
 import type { ReadContext } from './read-context.js';
@@ -30,6 +31,7 @@ export function readTriggers(ctx: ReadContext, entry: Entry): PipelineTriggers |
       if (text === 'push') triggers.push = {};
       else if (text === 'pull_request') triggers.pullRequest = { types: DEFAULT_PR_TYPES };
       else if (text === 'manual' || text === 'workflow_dispatch') continue;
+      else if (text === 'schedule') ctx.report.error('pipeline.invalid-type', 'the "schedule" event needs its cron expressions: write "on: { schedule: [{ cron: \'0 3 * * *\' }] }"', node);
       else ctx.report.error('pipeline.unknown-event', `unknown event "${text}"${didYouMean(text, EVENTS)}`, node);
     }
     return { schedule: [], ...triggers, manual: true } as PipelineTriggers;
@@ -75,9 +77,15 @@ function readPullRequestFilters(ctx: ReadContext, entry: Entry): { branches?: st
   return { ...(branches ? { branches } : {}), types: typesEntry ? types : [...DEFAULT_PR_TYPES] };
 }
 
+/** Branch or tag patterns, each checked here so a typo is an error rather than a filter that never matches. */
 function patterns(ctx: ReadContext, entry: Entry | undefined): string[] | undefined {
   if (!entry) return undefined;
-  return readTextList(ctx, entry, 'a pattern or a list of patterns', { template: false })?.map((item) => item.text);
+  const items = readTextList(ctx, entry, 'a pattern or a list of patterns', { template: false });
+  for (const { text, node } of items ?? []) {
+    const compiled = compileFilterPattern(text.startsWith('!') ? text.slice(1) : text);
+    if (!compiled.ok) ctx.report.error('pipeline.invalid-pattern', `invalid pattern "${text}" in "${entry.key}": ${compiled.message}`, node);
+  }
+  return items?.map((item) => item.text);
 }
 
 function readSchedule(ctx: ReadContext, entry: Entry): PipelineTriggers['schedule'] {
@@ -111,8 +119,9 @@ function cronProblem(cron: string): string | undefined {
   const fields = cron.split(/\s+/).length;
   if (fields !== 5 && fields !== 6) return `expected 5 fields (minute hour day month weekday), or 6 with seconds first; got ${fields}`;
   try {
-    new Cron(cron, { paused: true, timezone: 'UTC' });
-    return undefined;
+    // A valid pattern can still name no real date (`0 0 31 2 *`): say so rather than never run.
+    const next = new Cron(cron, { paused: true, timezone: 'UTC' }).nextRun();
+    return next === null ? 'it matches no date (check the day of month against the month)' : undefined;
   } catch (thrown) {
     return thrown instanceof Error ? thrown.message.replace(/^CronPattern: /, '') : String(thrown);
   }

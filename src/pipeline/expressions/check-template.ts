@@ -37,3 +37,18 @@ export function checkCondition(condition: string): string[] {
       return checkTemplate(form.template);
   }
 }
+
+/**
+ * The contexts (lower-cased) that a template's expressions read, for keys evaluated where
+ * only some contexts exist. Expressions that do not parse are left out: `checkTemplate`
+ * reports them.
+ */
+export function templateContexts(template: string): Set<string> {
+  const contexts = new Set<string>();
+  for (const segment of splitTemplate(template).segments) {
+    if (segment.kind !== 'expression' || segment.source.trim() === '') continue;
+    const result = parseExpression(segment.source.trim());
+    if (result.ok) result.parsed.contexts.forEach((name) => contexts.add(name));
+  }
+  return contexts;
+}

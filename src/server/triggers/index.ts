@@ -1,5 +1,9 @@
-export type { PullRequestAction, TriggerEvent, WebhookProvider, WebhookResult } from './parse-webhook.js';
+// Webhooks and schedules for the server: authenticate and normalize a Git host's delivery,
+// match it against a pipeline's `on:` filters, and compute cron firings. Pure apart from
+// hashing: no I/O, no clock of its own.
+export type { PullRequestAction, TriggerEvent, WebhookProvider } from './trigger-event.js';
+export type { WebhookResult } from './parse-webhook.js';
 export { parseWebhook } from './parse-webhook.js';
 export type { EventFilters } from './match-triggers.js';
-export { matchesPatterns, matchesTriggers } from './match-triggers.js';
+export { matchesTriggers } from './match-triggers.js';
 export { nextRunAfter } from './next-run.js';

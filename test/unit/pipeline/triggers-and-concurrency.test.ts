@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { compilePipeline } from '../../../src/pipeline/index.js';
 import { compiled, diagnosticsOf } from './compile-support.js';
 
 const JOBS = 'jobs:\n  a:\n    steps: [{ run: make }]\n';
@@ -68,4 +71,54 @@ test('concurrency of the wrong shape is reported', () => {
   assert.deepEqual(diagnosticsOf(`concurrency:\n  cancel-in-progress: yes\n${JOBS}`), ['p.yml:1:1: "concurrency" needs a "group"']);
   assert.match(diagnosticsOf(`concurrency:\n  group: g\n  cancel-in-progress: sometimes\n${JOBS}`)[0] ?? '', /^p\.yml:3:23: "cancel-in-progress" must be /);
   assert.match(diagnosticsOf(`concurrency: \${{ trigger. }}\n${JOBS}`)[0] ?? '', /^p\.yml:1:14: invalid expression in "concurrency"/);
+});
+
+test('a cron expression that names no real date is an error, not a schedule that never fires', () => {
+  const problems = diagnosticsOf(`on:\n  schedule: [{ cron: '0 0 30 2 *' }]\n${JOBS}`);
+  assert.deepEqual(problems, ['p.yml:2:22: invalid cron expression "0 0 30 2 *": it matches no date (check the day of month against the month)']);
+});
+
+test('"schedule" in the short form asks for its cron expressions', () => {
+  assert.match(diagnosticsOf(`on: [push, schedule]\n${JOBS}`)[0] ?? '', /^p\.yml:1:12: the "schedule" event needs its cron expressions/);
+});
+
+test('an empty concurrency group is reported', () => {
+  assert.deepEqual(diagnosticsOf(`concurrency: { group: '  ' }\n${JOBS}`), ['p.yml:1:23: "concurrency" needs a non-empty group']);
+});
+
+test('the concurrency group may use the trigger, vars and env contexts', () => {
+  const { concurrency } = compiled(`concurrency: \${{ trigger.branch }}-\${{ vars.REGION }}-\${{ env.STAGE }}\n${JOBS}`);
+  assert.equal(concurrency?.group, '${{ trigger.branch }}-${{ vars.REGION }}-${{ env.STAGE }}');
+});
+
+test('the concurrency group cannot use contexts that do not exist when a run is queued', () => {
+  assert.deepEqual(diagnosticsOf(`concurrency: \${{ github.workflow }}-\${{ secrets.TOKEN }}\n${JOBS}`), [
+    'p.yml:1:14: the concurrency group can use only the trigger, vars and env contexts, not "github"; write trigger.ref, trigger.branch or trigger.event',
+    'p.yml:1:14: the concurrency group can use only the trigger, vars and env contexts, not "secrets"',
+  ]);
+});
+
+test('branch and tag patterns are checked where they are written', () => {
+  const problems = diagnosticsOf(`on:\n  push:\n    branches: ['v[9-0]', ok]\n    tags: ['+1']\n${JOBS}`);
+  assert.deepEqual(problems, [
+    'p.yml:3:16: invalid pattern "v[9-0]" in "branches": "9-0" is not a range (ranges go from a lower to a higher letter or digit, as in a-z or 0-9)',
+    'p.yml:4:12: invalid pattern "+1" in "tags": "+" must follow a character it repeats (write "\\+" to match a literal "+")',
+  ]);
+});
+
+test('every-key.yml: "on" and "concurrency" in the model', () => {
+  const file = join(import.meta.dirname, '../../fixtures/pipelines/valid/every-key.yml');
+  const { pipeline } = compilePipeline(readFileSync(file, 'utf8'), 'every-key.yml');
+  assert.ok(pipeline);
+  const { schedule, ...events } = pipeline.triggers;
+  assert.deepEqual(events, {
+    push: { branches: ['main', 'release/**', '!release/**-alpha'], tags: ['v*'] },
+    pullRequest: { branches: ['main'], types: ['opened', 'synchronize', 'reopened', 'closed'] },
+    manual: false,
+  });
+  assert.deepEqual(schedule, [
+    { cron: '0 3 * * 1-5', position: { line: 11, col: 13 } },
+    { cron: '30 */10 * * * *', position: { line: 12, col: 13 } },
+  ]);
+  assert.deepEqual(pipeline.concurrency, { group: 'deploy-${{ trigger.ref }}-${{ vars.REGION }}-${{ env.STAGE }}', cancelInProgress: true });
 });
