@@ -51,6 +51,17 @@ export class ForbiddenError extends DeployliteError {
   }
 }
 
+/** Slow down: too many attempts (failed logins); the client may retry after `retryAfterMs`. */
+export class TooManyRequestsError extends DeployliteError {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+    code = 'too-many-requests',
+  ) {
+    super(code, message);
+  }
+}
+
 export class UsageError extends DeployliteError {
   constructor(message: string) {
     super('usage', message);

@@ -12,10 +12,12 @@ export {
   InvalidRequestError,
   NotFoundError,
   StepTimeoutError,
+  TooManyRequestsError,
   UnauthorizedError,
   UnrecoverableError,
   UsageError,
 } from './errors.js';
+export { redactUrlCredentials } from './redact-url.js';
 export { SecretMasker } from './secret-masker.js';
 export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { parseDuration, UsageError } from '../core/index.js';
 import type { ServerFlags } from '../cli/index.js';
+import { MIN_PASSWORD_LENGTH } from '../server/index.js';
 
 /** Everything `deploylite server` runs with, resolved once: defaults < config file < env < flags (handbook 1.4). */
 export interface ServerSettings {
@@ -13,6 +14,10 @@ export interface ServerSettings {
   /** PostgreSQL DSN, or undefined for SQLite in the data dir. */
   readonly databaseDsn?: string;
   readonly adminToken?: string;
+  readonly adminPassword?: string;
+  /** The current master key first, then previous ones (while rotating). */
+  readonly masterKeys?: readonly string[];
+  readonly jwtKey?: string;
   readonly publicUrl?: string;
   readonly leaseTtlMs: number;
   readonly onLeaseLost: 'requeue' | 'fail';
@@ -30,6 +35,10 @@ const ENV: Record<string, string> = {
   DEPLOYLITE_DATA_DIR: 'dataDir',
   DEPLOYLITE_DB_DSN: 'database.dsn',
   DEPLOYLITE_ADMIN_TOKEN: 'adminToken',
+  DEPLOYLITE_ADMIN_PASSWORD: 'adminPassword',
+  DEPLOYLITE_MASTER_KEY: 'masterKey',
+  DEPLOYLITE_MASTER_KEY_PREVIOUS: 'masterKeyPrevious',
+  DEPLOYLITE_JWT_KEY: 'jwtKey',
   DEPLOYLITE_PUBLIC_URL: 'publicUrl',
   DEPLOYLITE_LEASE_TTL: 'lease.ttl',
   DEPLOYLITE_LEASE_ON_LOST: 'lease.onLost',
@@ -58,6 +67,13 @@ export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv
   if (dsn !== undefined && !/^postgres(ql)?:\/\//.test(dsn)) {
     throw new UsageError(`database.dsn (DEPLOYLITE_DB_DSN): expected postgres://…, got "${dsn.replace(/\/\/[^@]*@/, '//…@')}"`);
   }
+  const adminPassword = read.string('adminPassword');
+  if (adminPassword !== undefined && adminPassword.length < MIN_PASSWORD_LENGTH) {
+    throw new UsageError(`adminPassword (DEPLOYLITE_ADMIN_PASSWORD): use at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
+  const masterKey = read.string('masterKey');
+  const previousMasterKeys = read.list('masterKeyPrevious') ?? [];
+  if (masterKey === undefined && previousMasterKeys.length > 0) throw new UsageError('masterKeyPrevious (DEPLOYLITE_MASTER_KEY_PREVIOUS) needs masterKey (DEPLOYLITE_MASTER_KEY)');
   const onLost = read.string('lease.onLost') ?? 'requeue';
   if (onLost !== 'requeue' && onLost !== 'fail') throw new UsageError(`lease.onLost: expected requeue or fail, got "${onLost}"`);
   return {
@@ -66,6 +82,9 @@ export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv
     dataDir: resolve(cwd, read.string('dataDir') ?? join('.deploylite', 'server')),
     ...(dsn !== undefined ? { databaseDsn: dsn } : {}),
     ...optional('adminToken', read.string('adminToken')),
+    ...optional('adminPassword', adminPassword),
+    ...optional('masterKeys', masterKey === undefined ? undefined : [masterKey, ...previousMasterKeys]),
+    ...optional('jwtKey', read.string('jwtKey')),
     ...optional('publicUrl', read.string('publicUrl')?.replace(/\/+$/, '')),
     leaseTtlMs: read.duration('lease.ttl') ?? 30_000,
     onLeaseLost: onLost,

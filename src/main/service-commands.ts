@@ -14,6 +14,7 @@ import { startControlPlane } from '../server/index.js';
 import type { ControlStore } from '../store/index.js';
 import { openControlStore } from '../store/index.js';
 import { createJsonLogger } from './json-logger.js';
+import { logUnhandledRejections } from './process-handlers.js';
 import type { ServerSettings } from './server-config.js';
 import { resolveServerSettings } from './server-config.js';
 
@@ -37,6 +38,7 @@ export function createServiceCommands(ctx: ServiceContext): ServiceCommands {
 async function runServer(ctx: ServiceContext, flags: ServerFlags): Promise<number> {
   const settings = resolveServerSettings(flags, ctx.env, ctx.cwd);
   const logger = createJsonLogger(settings.logLevel, { service: 'deploylite-server' });
+  const stopLoggingRejections = logUnhandledRejections(logger);
   const store = await openStore(settings);
   const plane = await startControlPlane(
     {
@@ -44,6 +46,9 @@ async function runServer(ctx: ServiceContext, flags: ServerFlags): Promise<numbe
       port: settings.port,
       dataDir: settings.dataDir,
       ...(settings.adminToken ? { adminToken: settings.adminToken } : {}),
+      ...(settings.adminPassword ? { adminPassword: settings.adminPassword } : {}),
+      ...(settings.masterKeys ? { masterKeys: settings.masterKeys } : {}),
+      ...(settings.jwtKey ? { jwtKey: settings.jwtKey } : {}),
       ...(settings.publicUrl ? { publicUrl: settings.publicUrl } : {}),
       leaseTtlMs: settings.leaseTtlMs,
       onLeaseLost: settings.onLeaseLost,
@@ -62,6 +67,9 @@ async function runServer(ctx: ServiceContext, flags: ServerFlags): Promise<numbe
     plane.admin.tokenFile
       ? `  admin token: ${plane.admin.created ? 'created in' : 'in'} ${plane.admin.tokenFile} (use it with deployctl login --server ${plane.url} --token "$(cat ${plane.admin.tokenFile})")`
       : '  admin token: from DEPLOYLITE_ADMIN_TOKEN',
+    plane.admin.passwordFile
+      ? `  admin user: "${plane.admin.username}", first password in ${plane.admin.passwordFile} (deployctl login --server ${plane.url} --user ${plane.admin.username})`
+      : `  admin user: "${plane.admin.username}"`,
   ];
   if (flags.example) lines.push(...(await registerExample(ctx, plane)));
   const runner = settings.runner.enabled ? await startBuiltinRunner(ctx, settings, plane.url, () => plane.createRegistrationToken('builtin'), logger) : undefined;
@@ -73,6 +81,7 @@ async function runServer(ctx: ServiceContext, flags: ServerFlags): Promise<numbe
   await plane.stop();
   await runner?.stop('cancel').catch(() => undefined);
   await store.close();
+  stopLoggingRejections();
   return EXIT.success;
 }
 

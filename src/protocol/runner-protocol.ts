@@ -34,7 +34,7 @@ export type RegisterRunnerRequest = z.infer<typeof RegisterRunnerRequest>;
 
 export const RegisterRunnerResponse = z.object({
   runnerId: z.number().int(),
-  /** The runner's own credential; the registration token is not used again. */
+  /** The runner's own credential, used for every later call; the runner keeps no registration token. */
   token: z.string(),
 });
 export type RegisterRunnerResponse = z.infer<typeof RegisterRunnerResponse>;
@@ -78,7 +78,11 @@ export const JobAssignment = z.object({
   retry: RetryPolicy.nullable(),
   timeoutMs: z.number().int().nullable(),
   /** The exact commit to check out into a fresh workspace; null runs in an empty directory. */
-  checkout: z.object({ repository: z.string(), sha: z.string() }).nullable(),
+  /**
+   * What to clone and the exact commit; `ref` is the ref the commit came with, fetched when a
+   * plain clone lacks the commit (a pull request from a fork: refs/pull/N/head).
+   */
+  checkout: z.object({ repository: z.string(), sha: z.string(), ref: z.string().max(500).optional() }).nullable(),
   /** Values the runner masks in everything it sends back. */
   mask: z.array(z.string()),
 });

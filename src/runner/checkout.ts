@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { redactUrlCredentials } from '../core/index.js';
 
 /** Why a checkout failed, in git's words (credentials in URLs removed). */
 export class CheckoutError extends Error {
@@ -7,18 +8,43 @@ export class CheckoutError extends Error {
 
 /** A commit id as git prints it; anything else (a branch name, an option) is refused. */
 const COMMIT_ID = /^[0-9a-f]{4,64}$/i;
+/** A full ref name; it cannot start with `-`, so git never reads it as an option. */
+const REF = /^refs\/[A-Za-z0-9._/-]+$/;
+
+export interface CheckoutTarget {
+  readonly repository: string;
+  readonly sha: string;
+  /** The ref the commit came with; fetched when the clone does not hold the commit. */
+  readonly ref?: string;
+}
 
 /**
  * Clones `repository` into the empty directory `dir` and checks out exactly `sha`, detached.
- * git runs without a shell; `--` keeps a repository that starts with `-` from being read as
+ * A clone brings branches and tags only; a pull request's commit from a fork lives under
+ * refs/pull/N/head (GitHub, Gitea) or refs/merge-requests/N/head (GitLab), so that ref is
+ * fetched when the commit is missing. git runs without a shell; `--` keeps a repository that starts with `-` from being read as
  * an option, and the sha must look like a commit id for the same reason. git runs in its own
  * session, so it has no terminal to ask for a password on and fails instead of hanging; an
  * abort kills git and its helpers (git-remote-https, ssh).
  */
-export async function checkoutCommit(repository: string, sha: string, dir: string, signal: AbortSignal): Promise<void> {
+export async function checkoutCommit(target: CheckoutTarget, dir: string, signal: AbortSignal): Promise<void> {
+  const { repository, sha, ref } = target;
   if (!COMMIT_ID.test(sha)) throw new CheckoutError('not a commit id');
   await runGit(['clone', '--no-checkout', '--quiet', '--', repository, dir], signal);
+  if (ref !== undefined && REF.test(ref) && !(await hasCommit(dir, sha, signal))) {
+    await runGit(['-C', dir, 'fetch', '--quiet', 'origin', ref], signal);
+  }
   await runGit(['-C', dir, 'checkout', '--quiet', '--detach', sha], signal);
+}
+
+async function hasCommit(dir: string, sha: string, signal: AbortSignal): Promise<boolean> {
+  try {
+    await runGit(['-C', dir, 'cat-file', '-e', `${sha}^{commit}`], signal);
+    return true;
+  } catch (error) {
+    if (signal.aborted) throw error;
+    return false;
+  }
 }
 
 function runGit(args: readonly string[], signal: AbortSignal): Promise<void> {
@@ -43,7 +69,7 @@ function runGit(args: readonly string[], signal: AbortSignal): Promise<void> {
       signal.removeEventListener('abort', onAbort);
       if (signal.aborted) return reject(signal.reason as Error);
       if (code === 0) return resolve();
-      const message = summarize(stderr) || (killedBy ? `git was killed by ${killedBy}` : `git exited with code ${code}`);
+      const message = redactUrlCredentials(summarize(stderr)) || (killedBy ? `git was killed by ${killedBy}` : `git exited with code ${code}`);
       reject(new CheckoutError(message));
     });
   });
@@ -57,12 +83,11 @@ function killGroup(pid: number): void {
   }
 }
 
-/** git's lines on one line, without `user:password@` in URLs it repeats. */
+/** git's lines on one line. */
 function summarize(stderr: string): string {
   return stderr
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line !== '')
-    .join(' ')
-    .replace(/(\w+:\/\/)[^/@\s]*@/g, '$1***@');
+    .join(' ');
 }

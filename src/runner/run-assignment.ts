@@ -62,9 +62,9 @@ async function runInWorkspace(assignment: JobAssignment, runtime: AssignmentRunt
   }
   try {
     if (assignment.checkout) {
-      const { repository, sha } = assignment.checkout;
+      const { repository, sha, ref } = assignment.checkout;
       try {
-        await checkoutCommit(repository, sha, workspace, signal);
+        await checkoutCommit({ repository, sha, ...(ref ? { ref } : {}) }, workspace, signal);
       } catch (thrown) {
         if (signal.aborted) return cancelled();
         return failed(log, `could not check out ${sha}: ${coerceError(thrown).message}`);

@@ -1,20 +1,31 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Clock, Logger } from '../core/index.js';
-import { coerceError, systemClock } from '../core/index.js';
+import { coerceError, DeployliteError, systemClock } from '../core/index.js';
 import type { ControlStore } from '../store/index.js';
 import { createApi } from './api/create-api.js';
 import type { ApiServices } from './api/services.js';
 import type { AdminBootstrap } from './auth/bootstrap-admin.js';
 import { bootstrapAdmin } from './auth/bootstrap-admin.js';
+import { createAccessTokenSigner } from './auth/access-tokens.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { PrincipalResolver } from './auth/resolve-principal.js';
+import { readOrCreateSecretFile } from './auth/secret-file.js';
+import { SessionService } from './auth/sessions.js';
 import { hashToken, newToken } from './auth/tokens.js';
+import { AuditTrail } from './audit/audit-trail.js';
+import { RequestGuard } from './api/request-guard.js';
+import { loadMasterKeys } from './secrets/master-keys.js';
+import { SecretVault } from './secrets/secret-vault.js';
 import { GitMirrors } from './git/git-mirror.js';
 import { LogHub } from './logs/log-hub.js';
 import { attachLogWebSocket } from './logs/websocket-logs.js';
 import { ServerMetrics } from './metrics.js';
+import { startPeriodicTask } from './periodic-task.js';
 import { RunCoordinator } from './runs/run-coordinator.js';
 import { ScheduleTicker } from './runs/schedule-ticker.js';
 import { Scheduler } from './scheduler/scheduler.js';
@@ -27,6 +38,12 @@ export interface ControlPlaneConfig {
   readonly dataDir: string;
   /** DEPLOYLITE_ADMIN_TOKEN: registered as the admin credential when given. */
   readonly adminToken?: string;
+  /** DEPLOYLITE_ADMIN_PASSWORD: the admin user's first password. */
+  readonly adminPassword?: string;
+  /** DEPLOYLITE_MASTER_KEY (and _PREVIOUS while rotating): base64 master keys; else `<dataDir>/master-keys`. */
+  readonly masterKeys?: readonly string[];
+  /** DEPLOYLITE_JWT_KEY: base64 of at least 32 bytes, shared by replicas; else `<dataDir>/jwt-signing-key`. */
+  readonly jwtKey?: string;
   readonly leaseTtlMs: number;
   readonly onLeaseLost: 'requeue' | 'fail';
   readonly maxRequeues: number;
@@ -61,7 +78,10 @@ export async function startControlPlane(
   mkdirSync(config.dataDir, { recursive: true });
   const applied = await store.migrate();
   if (applied.length > 0) logger.info('migrations applied', { module: 'store', migrations: applied });
-  const admin = await bootstrapAdmin(store, clock, config.dataDir, config.adminToken);
+  const admin = await bootstrapAdmin(store, clock, config.dataDir, {
+    ...(config.adminToken ? { token: config.adminToken } : {}),
+    ...(config.adminPassword ? { password: config.adminPassword } : {}),
+  });
 
   const workspaceDir = join(config.dataDir, 'server-workspace');
   mkdirSync(workspaceDir, { recursive: true });
@@ -85,6 +105,17 @@ export async function startControlPlane(
     maxRequeues: config.maxRequeues,
   });
   const coordinator = new RunCoordinator({ store, scheduler, mirrors, logs, metrics, clock, logger: logger.child({ module: 'runs' }), workspaceDir });
+  const sessions = new SessionService({
+    identity: store.identity,
+    signer: createAccessTokenSigner(jwtSigningKey(config)),
+    throttle: new LoginThrottle(),
+    clock,
+    events: { loginFailed: (reason) => metrics.loginFailures.inc({ reason }), refreshReplayed: () => metrics.refreshReplays.inc() },
+  });
+  const principals = new PrincipalResolver(store, sessions, clock);
+  const vault = new SecretVault(store.secrets, loadMasterKeys(config.dataDir, config.masterKeys), clock);
+  const audit = new AuditTrail(store.audit, clock, logger.child({ module: 'audit' }));
+  const guard = new RequestGuard(store, principals, metrics);
   const schedules = new ScheduleTicker(store, mirrors, coordinator, clock, logger.child({ module: 'schedules' }));
 
   let url = '';
@@ -94,33 +125,37 @@ export async function startControlPlane(
     coordinator,
     logs,
     metrics,
+    sessions,
+    principals,
+    vault,
+    audit,
     clock,
     logger: logger.child({ module: 'api' }),
     leaseTtlMs: config.leaseTtlMs,
     publicUrl: () => config.publicUrl ?? url,
     ready: async () => (await store.migrationStatus()).pending.length === 0,
+    // syncProject logs its own failures and never rejects.
     onProjectCreated: (project) => void schedules.syncProject(project),
   };
-  const api = createApi(services);
+  const api = createApi(services, guard);
   const server = await new Promise<Server>((resolve) => {
     const started = serve({ fetch: api.fetch, hostname: config.host, port: config.port }, () => resolve(started as Server));
   });
   const address = server.address() as AddressInfo;
   url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  const detachWebSocket = attachLogWebSocket(server, services, clock);
+  const detachWebSocket = attachLogWebSocket(server, services, guard);
 
   await coordinator.recover();
-  void schedules.syncAll();
-  let ticking = false;
-  const timer = setInterval(() => {
-    if (ticking) return;
-    ticking = true;
-    Promise.all([scheduler.reapExpiredLeases(), schedules.tick()])
-      .then(() => logs.refreshAll())
-      .catch((thrown: unknown) => logger.error('periodic check failed', { error: coerceError(thrown).message }))
-      .finally(() => (ticking = false));
-  }, config.tickMs);
-  timer.unref();
+  schedules.syncAll().catch((thrown: unknown) => logger.error('reading schedules failed', { module: 'schedules', error: coerceError(thrown).message }));
+  // Separate tasks: a due schedule's trigger fetches from Git, which may take long; lost
+  // leases must still be reaped (and live logs refreshed) meanwhile.
+  const periodic = [
+    startPeriodicTask('reaping lost leases', config.tickMs, async () => {
+      await scheduler.reapExpiredLeases();
+      logs.refreshAll();
+    }, logger.child({ module: 'scheduler' })),
+    startPeriodicTask('starting scheduled runs', config.tickMs, () => schedules.tick(), logger.child({ module: 'schedules' })),
+  ];
 
   return {
     url,
@@ -132,7 +167,7 @@ export async function startControlPlane(
       return token;
     },
     async stop() {
-      clearInterval(timer);
+      for (const task of periodic) task.stop();
       await coordinator.detach();
       detachWebSocket();
       await new Promise<void>((resolve) => {
@@ -141,4 +176,12 @@ export async function startControlPlane(
       });
     },
   };
+}
+
+/** The JWT signing key: configured (shared by replicas) or created once in the data dir. */
+function jwtSigningKey(config: ControlPlaneConfig): Buffer {
+  const text = config.jwtKey ?? readOrCreateSecretFile(join(config.dataDir, 'jwt-signing-key'), () => randomBytes(32).toString('base64')).value;
+  const key = Buffer.from(text, 'base64');
+  if (key.length < 32) throw new DeployliteError('config.invalid', `the JWT signing key must be at least 32 bytes in base64 (e.g. \`openssl rand -base64 32\`), not ${key.length} bytes`);
+  return key;
 }

@@ -40,6 +40,30 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  /** Handbook 9.9. Labelled by the permission, never by who asked (a user name would leak and explode cardinality). */
+  readonly policyDenied = new Counter({
+    name: 'deploylite_security_policy_denied_total',
+    help: 'Requests refused by the permission table (403, or 404 for a project the caller is not a member of).',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+  readonly loginFailures = new Counter({
+    name: 'deploylite_security_login_failures_total',
+    help: 'Failed logins: wrong user name or password, throttled, or a disabled account.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly refreshReplays = new Counter({
+    name: 'deploylite_security_refresh_token_replays_total',
+    help: 'Refresh tokens presented after they were rotated (their session was revoked).',
+    registers: [this.registry],
+  });
+  readonly unauthenticated = new Counter({
+    name: 'deploylite_security_unauthenticated_total',
+    help: 'Requests refused for a missing, unknown, expired or revoked credential (401).',
+    registers: [this.registry],
+  });
+
   constructor(sources: MetricsSources) {
     // Gauges read the store at scrape time, so every server process reports the truth of the
     // shared database rather than its own share of it.

@@ -1,4 +1,5 @@
 import type { JobStatus, LogStream, RunOptionsRecord, RunRecord, RunStore } from '../engine/index.js';
+import type { AuditStore, IdentityStore, SecretStore } from './identity-store.js';
 
 /** A project: a Git repository and the pipeline file in it. */
 export interface ProjectRecord {
@@ -16,7 +17,10 @@ export interface ProjectRecord {
   readonly createdAt: number;
 }
 
-export type NewProject = Omit<ProjectRecord, 'id' | 'createdAt'>;
+export type NewProject = Omit<ProjectRecord, 'id' | 'createdAt'> & {
+  /** Made the project's owner in the same transaction, so no project is ever left without one. */
+  readonly ownerUserId?: number | null;
+};
 
 export type TriggerKind = 'manual' | 'schedule' | 'webhook' | 'retry';
 
@@ -62,8 +66,19 @@ export interface NewServerRun {
   readonly createdAt: number;
 }
 
+export type NewGroupedRun = Omit<NewServerRun, 'status' | 'concurrencyGroup'> & { readonly concurrencyGroup: string };
+
+export interface ConditionalRunPatch {
+  readonly status: RunRecord['status'];
+  readonly finishedAt?: number | null;
+  /** Why, for a run that failed or was cancelled before its jobs could say (see ServerRunRecord.error). */
+  readonly error?: string;
+}
+
 export interface RunQuery {
   readonly projectId?: number;
+  /** Only runs of these projects (what a user may see); an empty list finds nothing. */
+  readonly projectIds?: readonly number[];
   readonly statuses?: readonly RunRecord['status'][];
   /** Runs with an id below this one (pagination, newest first). */
   readonly beforeId?: number;
@@ -110,6 +125,16 @@ export interface NewQueueItem {
   readonly createdAt: number;
 }
 
+/** Which queued items a runner's poll may take; `listQueued` filters in the query, not after it. */
+export interface QueuedFilter {
+  /** Only items whose labels are all among these (the runner's). */
+  readonly labels?: readonly string[];
+  /** Not items of these projects (at their concurrency limit). */
+  readonly excludeProjects?: readonly number[];
+  /** Only items after this one in queue order (the last item of the previous page). */
+  readonly after?: { readonly priority: number; readonly id: number };
+}
+
 export interface LogLineRecord {
   readonly runId: number;
   readonly jobKey: string;
@@ -149,9 +174,22 @@ export interface TokenRecord {
   readonly createdAt: number;
   readonly expiresAt: number | null;
   readonly revokedAt: number | null;
+  /** For kind 'api': the user the token acts for (null for tokens made before users existed). */
+  readonly userId: number | null;
+  /** For kind 'api': the projects and the highest role it may use. */
+  readonly scope: TokenScope | null;
+  readonly lastUsedAt: number | null;
 }
 
-export type NewToken = Omit<TokenRecord, 'id' | 'revokedAt'>;
+export interface TokenScope {
+  /** Project ids, or every project its owner belongs to. */
+  readonly projects: readonly number[] | '*';
+  readonly role: string;
+  /** The token may use its owner's admin rights (only if the owner is an admin). */
+  readonly admin?: boolean;
+}
+
+export type NewToken = Omit<TokenRecord, 'id' | 'revokedAt' | 'userId' | 'scope' | 'lastUsedAt'> & Partial<Pick<TokenRecord, 'userId' | 'scope'>>;
 
 export interface ScheduleRecord {
   readonly projectId: number;
@@ -168,6 +206,11 @@ export interface ScheduleRecord {
  */
 export interface ControlStore extends RunStore {
   readonly dialect: 'sqlite' | 'postgres';
+  /** Users, memberships and sessions. */
+  readonly identity: IdentityStore;
+  /** Data keys and sealed secrets. */
+  readonly secrets: SecretStore;
+  readonly audit: AuditStore;
   /** Applies pending versioned migrations; returns the names applied now. */
   migrate(): Promise<string[]>;
   migrationStatus(): Promise<{ applied: string[]; pending: string[] }>;
@@ -186,15 +229,36 @@ export interface ControlStore extends RunStore {
   setRunError(id: number, error: string): Promise<void>;
   /** Forget these jobs' records so that driving the run again runs them anew (re-run). */
   deleteJobs(runId: number, keys: readonly string[]): Promise<void>;
+  /** Changes the run only while its status is one of `from`; false when someone changed it first. */
+  updateRunIf(id: number, from: readonly RunRecord['status'][], patch: ConditionalRunPatch): Promise<boolean>;
+
+  // concurrency groups: each call decides and writes in one write transaction, serialized per
+  // (project, group) — SQLite's BEGIN IMMEDIATE, an advisory lock on PostgreSQL — so that a
+  // group never has two runs 'running', whichever server processes trigger, retry or finish.
+  /** Stores a run of a concurrency group: 'running' when no run of its group is running, else 'pending'. */
+  createGroupedRun(run: NewGroupedRun): Promise<ServerRunRecord>;
+  /** pending → running for the group's oldest pending run, only when none of the group is running. */
+  startNextPending(projectId: number, group: string): Promise<ServerRunRecord | undefined>;
+  /**
+   * A finished run (success, failed, cancelled) at `attempt` runs again as attempt + 1:
+   * 'running', or 'pending' when its concurrency group has a running run. In the same
+   * transaction the jobs of `resetJobKeys` are forgotten and their queue items archived, so
+   * whoever drives the run next runs them anew. Undefined, and nothing changed, when the run
+   * is not finished at that attempt any more (a concurrent retry won).
+   */
+  reopenRun(id: number, attempt: number, resetJobKeys: readonly string[]): Promise<ServerRunRecord | undefined>;
 
   // queue
+  /** ConflictError `queue.duplicate` when the job of that run already has a queued or leased item. */
   enqueue(item: NewQueueItem): Promise<QueueItem>;
   /** The latest item of (run, job key) that is not archived. */
   findQueueItem(runId: number, jobKey: string): Promise<QueueItem | undefined>;
   getQueueItem(id: number): Promise<QueueItem | undefined>;
   getQueueItemByLease(leaseId: string): Promise<QueueItem | undefined>;
   /** Queued items, priority desc then id asc, without their payload (null): `claimMany` returns it. */
-  listQueued(limit: number): Promise<QueueItem[]>;
+  listQueued(limit: number, filter?: QueuedFilter): Promise<QueueItem[]>;
+  /** Job slots left to each project that has a limit: the limit minus its leased items (0 or less when full). */
+  projectSlotsLeft(): Promise<Map<number, number>>;
   /** Leased items per project id. */
   countLeasedByProject(): Promise<Map<number, number>>;
   /** Leased items per runner id. */
@@ -207,6 +271,11 @@ export interface ControlStore extends RunStore {
    * id `<leasePrefix>.<id>`. Returns the items won (others were taken meanwhile) with their payload.
    */
   claimMany(ids: readonly number[], lease: { leasePrefix: string; runnerId: number; expiresAt: number; now: number }): Promise<{ id: number; leaseId: string; payload: unknown }[]>;
+  /**
+   * leased → queued again for claims never delivered (the poll's runner hung up): same attempt,
+   * as if never claimed. Only while each lease is still current; returns how many went back.
+   */
+  unclaim(leaseIds: readonly string[]): Promise<number>;
   /** Extends the runner's leases among `leaseIds`; returns the ids that were valid. */
   extendLeases(runnerId: number, leaseIds: readonly string[], expiresAt: number): Promise<string[]>;
   /** Every active lease expires no earlier than `expiresAt` (after a server restart). */
@@ -218,10 +287,16 @@ export interface ControlStore extends RunStore {
   finishQueued(id: number, result: unknown, now: number): Promise<boolean>;
   /** leased → done with `result`, only if the lease is still `leaseId`. */
   completeLease(leaseId: string, result: unknown, now: number): Promise<boolean>;
-  /** Leased items whose lease expired before `now`. */
+  /**
+   * Leased items whose lease expired before `now`. The reaper acts on them with
+   * `requeue` / `finishExpiredLease`, which check the expiry again: a poll between the two
+   * may have extended the lease.
+   */
   expiredLeases(now: number): Promise<QueueItem[]>;
-  /** leased → queued, new attempt, cursor 0, only if the lease is still `leaseId`. */
-  requeue(id: number, leaseId: string): Promise<boolean>;
+  /** leased → queued, new attempt, cursor 0, only if the lease is still `leaseId` and expired before `now`. */
+  requeue(id: number, leaseId: string, now: number): Promise<boolean>;
+  /** leased → done with `result`, only if the lease is still `leaseId` and expired before `now`. */
+  finishExpiredLease(leaseId: string, result: unknown, now: number): Promise<boolean>;
   /** Items of these runs and keys become 'archived' (a re-run starts fresh items). */
   archiveQueueItems(runId: number, keys: readonly string[]): Promise<void>;
 
@@ -245,11 +320,17 @@ export interface ControlStore extends RunStore {
   findTokenByHash(hash: string): Promise<TokenRecord | undefined>;
   listTokens(): Promise<TokenRecord[]>;
   revokeToken(id: number, now: number): Promise<void>;
+  /** Records when a token was last used, at most once a minute per token (callers throttle). */
+  touchToken(id: number, now: number): Promise<void>;
 
   // triggers
   /** True the first time (provider, delivery id) is seen for the project, false for a replay. */
   recordDelivery(projectId: number, provider: string, deliveryId: string, now: number): Promise<boolean>;
+  /** Drops a recorded delivery whose run could not start, so the host's redelivery is not a replay. */
+  forgetDelivery(projectId: number, provider: string, deliveryId: string): Promise<void>;
   replaceSchedules(projectId: number, schedules: readonly { cron: string; nextAt: number }[]): Promise<void>;
+  /** The project's schedules, by cron. */
+  listSchedules(projectId: number): Promise<ScheduleRecord[]>;
   dueSchedules(now: number): Promise<ScheduleRecord[]>;
   /** Moves a schedule from `expectedNextAt` to `nextAt`; false when another process did it first. */
   advanceSchedule(projectId: number, cron: string, expectedNextAt: number, nextAt: number): Promise<boolean>;

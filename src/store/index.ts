@@ -1,5 +1,6 @@
 export { SqliteRunStore } from './sqlite-run-store.js';
 export type * from './control-store.js';
+export type * from './identity-store.js';
 export { KyselyControlStore, openControlStore } from './control/index.js';
 export type {
   ControlDialect,

@@ -1,20 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { authenticate } from '../auth/tokens.js';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import { registerAccountRoutes } from './account-routes.js';
 import type { ApiEnv } from './api-env.js';
+import { registerAuditRoutes } from './audit-routes.js';
 import { errorResponse, validationError } from './error-mapper.js';
+import { auditRequests, guardRoutes } from './guard-middleware.js';
 import { registerLogEventRoutes } from './log-stream-routes.js';
+import { registerProjectRoutes } from './project-routes.js';
+import type { RequestGuard } from './request-guard.js';
+import { registerRunRoutes } from './run-routes.js';
 import { registerRunnerRoutes } from './runner-routes.js';
+import { registerSecretRoutes } from './secret-routes.js';
 import type { ApiServices } from './services.js';
-import { registerUserRoutes } from './user-routes.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
 
-/** Paths that need no token: health, metrics, the API description, and webhooks (signed). */
-const PUBLIC = /^\/(healthz|readyz|metrics|api\/v1\/openapi\.json|api\/v1\/projects\/[^/]+\/webhooks\/[^/]+)$/;
 const MAX_BODY = 8 * 1024 * 1024;
 
-/** The HTTP API as a Hono app: `app.fetch` serves it, `app.request` tests it in-process. */
-export function createApi(services: ApiServices): OpenAPIHono<ApiEnv> {
+/**
+ * The HTTP API as a Hono app: `app.fetch` serves it, `app.request` tests it in-process.
+ * Every request passes, in order: a trace id and security headers; the audit recorder (which
+ * writes after the response is known); the guard (credential, then the route's rule in
+ * route-permissions.ts); the body limit; then the route with its schema validation.
+ * No CORS headers are sent: only pages served by this server (same origin) may call it.
+ */
+export function createApi(services: ApiServices, guard: RequestGuard): OpenAPIHono<ApiEnv> {
   const { logger, clock } = services;
   const app = new OpenAPIHono<ApiEnv>({
     defaultHook: (result) => {
@@ -27,15 +38,36 @@ export function createApi(services: ApiServices): OpenAPIHono<ApiEnv> {
     const traceId = c.req.header('x-trace-id')?.slice(0, 64) ?? randomUUID();
     c.set('traceId', traceId);
     c.header('x-trace-id', traceId);
-    c.header('x-content-type-options', 'nosniff');
-    const length = Number(c.req.header('content-length') ?? '0');
-    if (length > MAX_BODY) return c.json({ error: { code: 'request.too-large', message: `request bodies are limited to ${MAX_BODY} bytes` } }, 413);
-    if (!PUBLIC.test(c.req.path)) c.set('principal', await authenticate(services.store, clock, c.req.header('authorization')));
     await next();
+    if (c.req.path.startsWith('/api/')) c.header('cache-control', 'no-store');
     if (!c.req.path.startsWith('/api/v1/runner/')) {
       logger.debug('request', { trace_id: traceId, module: 'api', method: c.req.method, path: c.req.path, status: c.res.status, duration_ms: clock.now() - started });
     }
   });
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      crossOriginResourcePolicy: 'same-origin',
+      referrerPolicy: 'no-referrer',
+      xFrameOptions: 'DENY',
+      // HSTS only means something over TLS, which a proxy in front of the server terminates.
+      strictTransportSecurity: false,
+    }),
+  );
+  app.use('*', auditRequests(services.audit));
+  app.use('*', guardRoutes(guard, logger));
+  // Counts the bytes as they arrive, so a chunked body (no Content-Length) is held to the
+  // limit too. It runs after authentication: a request without a valid credential is refused
+  // before its body is read (webhooks, which are public, are read up to the limit).
+  app.use(
+    '/api/v1/*',
+    bodyLimit({
+      maxSize: MAX_BODY,
+      // The rest of the body is never read, so the connection cannot carry another request.
+      onError: (c) => c.json({ error: { code: 'request.too-large', message: `request bodies are limited to ${MAX_BODY} bytes` } }, 413, { connection: 'close' }),
+    }),
+  );
   app.onError((error, c) => errorResponse(c, error, logger));
   app.notFound((c) => c.json({ error: { code: 'not-found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
 
@@ -43,7 +75,11 @@ export function createApi(services: ApiServices): OpenAPIHono<ApiEnv> {
   app.get('/readyz', async (c) => ((await services.ready()) ? c.json({ status: 'ready' }) : c.json({ status: 'not ready' }, 503)));
   app.get('/metrics', async (c) => c.body(await services.metrics.render(), 200, { 'content-type': services.metrics.contentType }));
 
-  registerUserRoutes(app, services);
+  registerAccountRoutes(app, services);
+  registerProjectRoutes(app, services);
+  registerRunRoutes(app, services);
+  registerSecretRoutes(app, services);
+  registerAuditRoutes(app, services);
   registerRunnerRoutes(app, services);
   registerLogEventRoutes(app, services);
   registerWebhookRoutes(app, services);

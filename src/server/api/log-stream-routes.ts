@@ -1,7 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { InvalidRequestError, NotFoundError } from '../../core/index.js';
-import { requireUser } from '../auth/tokens.js';
 import type { ApiEnv } from './api-env.js';
 import { parseJobId } from './present.js';
 import type { ApiServices } from './services.js';
@@ -24,7 +23,6 @@ export async function findJob(services: ApiServices, jobId: string): Promise<{ r
 /** `GET /api/v1/logs/{jobId}/events`: a job's log as Server-Sent Events, resumable by line. */
 export function registerLogEventRoutes(app: OpenAPIHono<ApiEnv>, services: ApiServices): void {
   app.get('/api/v1/logs/:jobId/events', async (c) => {
-    requireUser(c.get('principal'));
     const { runId, key } = await findJob(services, c.req.param('jobId'));
     const after = startLine(c.req.query('after'), c.req.header('last-event-id'));
     return streamSSE(c, async (stream) => {

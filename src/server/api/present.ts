@@ -1,12 +1,14 @@
+import { redactUrlCredentials } from '../../core/index.js';
 import type { JobRecord } from '../../engine/index.js';
-import type { ProjectRecord, RunnerRecord, ServerRunRecord, TokenRecord } from '../../store/index.js';
+import type { ProjectRecord, RunnerRecord, ServerRunRecord, TokenRecord, UserRecord } from '../../store/index.js';
 
 /** Store records as the API shows them: never a secret, never a token hash. */
 export function presentProject(project: ProjectRecord) {
   return {
     id: project.id,
     name: project.name,
-    repository: project.repository,
+    // The URL may carry a token for git (https://user:token@host/…); only git sees it.
+    repository: redactUrlCredentials(project.repository),
     pipelinePath: project.pipelinePath,
     defaultBranch: project.defaultBranch,
     maxConcurrentJobs: project.maxConcurrentJobs,
@@ -64,8 +66,22 @@ export function presentRunner(runner: RunnerRecord, online: boolean, running: nu
   };
 }
 
-export function presentToken(token: TokenRecord) {
-  return { id: token.id, name: token.name, kind: token.kind, createdAt: token.createdAt, expiresAt: token.expiresAt, revokedAt: token.revokedAt };
+export function presentToken(token: TokenRecord, owner: string | null) {
+  return {
+    id: token.id,
+    name: token.name,
+    kind: token.kind,
+    createdAt: token.createdAt,
+    expiresAt: token.expiresAt,
+    revokedAt: token.revokedAt,
+    lastUsedAt: token.lastUsedAt,
+    owner,
+    scope: token.scope ? { ...token.scope, projects: token.scope.projects === '*' ? ('*' as const) : [...token.scope.projects] } : null,
+  };
+}
+
+export function presentUser(user: UserRecord) {
+  return { id: user.id, username: user.username, isAdmin: user.isAdmin, disabled: user.disabledAt !== null, createdAt: user.createdAt };
 }
 
 /** `<runId>:<key>` → its parts; undefined when malformed. */

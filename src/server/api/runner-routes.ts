@@ -3,27 +3,39 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ForbiddenError } from '../../core/index.js';
 import { JobResult, LogBatch, LogBatchResponse, PollRequest, PollResponse, RegisterRunnerRequest, RegisterRunnerResponse } from '../../protocol/index.js';
 import type { RunnerRecord } from '../../store/index.js';
-import { hashToken, newToken, requireKind } from '../auth/tokens.js';
+import type { Principal } from '../auth/principal.js';
+import { hashToken, newToken } from '../auth/tokens.js';
 import type { ApiEnv } from './api-env.js';
-import { ErrorBody } from './schemas.js';
+import { presentRunner } from './present.js';
+import { body, errors as commonErrors, json, security } from './route-helpers.js';
+import { ErrorBody, Runner } from './schemas.js';
 import type { ApiServices } from './services.js';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
-const errors = { 400: json(ErrorBody, 'invalid request'), 401: json(ErrorBody, 'no valid token'), 409: json(ErrorBody, 'the lease is gone') };
-const security = [{ bearer: [] }];
+const errors = { ...commonErrors, 409: json(ErrorBody, 'the lease is gone') };
 const LeaseParam = z.object({ lease: z.string().min(1).max(100).openapi({ param: { name: 'lease', in: 'path' } }) });
 
 /** The runner protocol (src/protocol/runner-protocol.ts): registration, long poll, logs, results. */
 export function registerRunnerRoutes(app: OpenAPIHono<ApiEnv>, services: ApiServices): void {
   const { store, scheduler, clock, logger } = services;
 
-  const runnerOf = async (principal: ReturnType<typeof requireKind>): Promise<RunnerRecord> => {
-    requireKind(principal, 'runner');
+  // The guard let only runner tokens through (runner:work); this finds the runner itself.
+  const runnerOf = async (principal: Principal): Promise<RunnerRecord> => {
     const runner = principal.runnerId !== null ? await store.getRunner(principal.runnerId) : undefined;
     if (!runner) throw new ForbiddenError('this runner token belongs to no runner');
     return runner;
   };
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/api/v1/runners', security, responses: { 200: json(z.object({ runners: z.array(Runner) }), 'all runners'), ...errors } }),
+    async (c) => {
+      const now = clock.now();
+      const running = await store.countLeasedByRunner();
+      const runners = (await store.listRunners()).map((r) =>
+        presentRunner(r, r.lastSeenAt !== null && now - r.lastSeenAt < services.leaseTtlMs, running.get(r.id) ?? 0),
+      );
+      return c.json({ runners }, 200);
+    },
+  );
 
   app.openapi(
     createRoute({
@@ -34,10 +46,6 @@ export function registerRunnerRoutes(app: OpenAPIHono<ApiEnv>, services: ApiServ
       responses: { 201: json(RegisterRunnerResponse, 'registered; keep the token'), ...errors },
     }),
     async (c) => {
-      const principal = c.get('principal');
-      if (principal.kind !== 'runner-registration' && principal.kind !== 'admin') {
-        throw new ForbiddenError('registering a runner needs a runner-registration token');
-      }
       const input = c.req.valid('json');
       const now = clock.now();
       const runner = await store.createRunner({ ...input, createdAt: now });

@@ -125,7 +125,13 @@ export const CreateTokenBody = z
   .object({
     name: z.string().min(1).max(100),
     kind: z.enum(['api', 'runner-registration']).default('api'),
-    expiresIn: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30d, 12h or 90m').optional(),
+    /** Default: 90d for API tokens, 7d for registration tokens; "never" for none. */
+    expiresIn: z.union([z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30d, 12h or 90m'), z.literal('never')]).optional(),
+    /** API tokens: project names (or "*": every project of the owner) and the highest role used there. */
+    projects: z.union([z.array(z.string().max(100)).min(1).max(1000), z.literal('*')]).default('*'),
+    role: z.enum(['viewer', 'developer', 'maintainer', 'owner']).default('owner'),
+    /** API tokens: may use the owner's admin rights (only an admin may ask). */
+    admin: z.boolean().default(false),
   })
   .strict()
   .openapi('CreateToken');
@@ -138,6 +144,9 @@ export const Token = z
     createdAt: z.number(),
     expiresAt: z.number().nullable(),
     revokedAt: z.number().nullable(),
+    lastUsedAt: z.number().nullable(),
+    owner: z.string().nullable(),
+    scope: z.object({ projects: z.union([z.array(z.number().int()), z.literal('*')]), role: z.string(), admin: z.boolean().optional() }).nullable(),
   })
   .openapi('Token');
 

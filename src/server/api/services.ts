@@ -1,9 +1,13 @@
 import type { Clock, Logger } from '../../core/index.js';
 import type { ControlStore, ProjectRecord } from '../../store/index.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import type { PrincipalResolver } from '../auth/resolve-principal.js';
+import type { SessionService } from '../auth/sessions.js';
 import type { LogHub } from '../logs/log-hub.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { RunCoordinator } from '../runs/run-coordinator.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import type { SecretVault } from '../secrets/secret-vault.js';
 
 /** What the HTTP layer calls; the routes hold no state of their own. */
 export interface ApiServices {
@@ -12,6 +16,10 @@ export interface ApiServices {
   readonly coordinator: RunCoordinator;
   readonly logs: LogHub;
   readonly metrics: ServerMetrics;
+  readonly sessions: SessionService;
+  readonly principals: PrincipalResolver;
+  readonly vault: SecretVault;
+  readonly audit: AuditTrail;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly leaseTtlMs: number;

@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiServices } from './services.js';
 import type { ApiEnv } from './api-env.js';
+import { coerceError } from '../../core/index.js';
 import { matchesTriggers, parseWebhook } from '../triggers/index.js';
 
 const PROVIDERS = new Set(['github', 'gitea', 'gitlab'] as const);
@@ -8,9 +9,9 @@ type Provider = 'github' | 'gitea' | 'gitlab';
 
 /**
  * `POST /api/v1/projects/{project}/webhooks/{provider}`: a Git host's push or pull request.
- * The signature is checked before anything else; a delivery id seen before starts nothing
- * (hosts re-deliver); the pipeline's `on:` filters at the pushed commit decide whether a
- * run starts.
+ * The signature is checked before anything else; a delivery id that started a run (or was
+ * filtered out) before starts nothing (hosts re-deliver); the pipeline's `on:` filters at the
+ * pushed commit decide whether a run starts.
  */
 export function registerWebhookRoutes(app: OpenAPIHono<ApiEnv>, services: ApiServices): void {
   const { store, coordinator, clock, logger } = services;
@@ -35,20 +36,32 @@ export function registerWebhookRoutes(app: OpenAPIHono<ApiEnv>, services: ApiSer
       return c.json({ ignored: `delivery ${result.deliveryId} was received before` }, 202);
     }
     const { event } = result;
-    const run = await coordinator.trigger(project, {
-      ref: event.ref,
-      sha: event.sha,
-      trigger: {
-        kind: 'webhook',
-        event: event.name,
-        actor: event.actor,
-        provider,
-        deliveryId: result.deliveryId,
-        ...(event.pullRequest !== undefined ? { pullRequest: event.pullRequest } : {}),
-      },
-      context: { ...event },
-      accept: (pipeline) => matchesTriggers(pipeline.triggers, event),
-    });
+    // The delivery is claimed before the trigger so that two concurrent redeliveries start one
+    // run, and released when no run could start (the fetch failed, the server is stopping):
+    // the host's redelivery must then start it.
+    const run = await coordinator
+      .trigger(project, {
+        // `ref` is what the mirror fetches — `refs/pull/<n>/head` for a pull request, which
+        // also holds a fork's commits — and `sha` the exact commit built from it.
+        ref: event.ref,
+        sha: event.sha,
+        trigger: {
+          kind: 'webhook',
+          event: event.name,
+          actor: event.actor,
+          provider,
+          deliveryId: result.deliveryId,
+          ...(event.pullRequest !== undefined ? { pullRequest: event.pullRequest } : {}),
+        },
+        context: { ...event },
+        accept: (pipeline) => matchesTriggers(pipeline.triggers, event),
+      })
+      .catch(async (thrown: unknown) => {
+        await store.forgetDelivery(project.id, provider, result.deliveryId).catch((forgetting: unknown) => {
+          logger.warn('forgetting a webhook delivery failed', { project: project.name, provider, delivery: result.deliveryId, error: coerceError(forgetting).message });
+        });
+        throw thrown;
+      });
     if (!run) return c.json({ ignored: `the pipeline's "on:" filters do not match this ${event.name}` }, 202);
     return c.json({ runId: run.id }, 201);
   });

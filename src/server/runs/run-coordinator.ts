@@ -1,20 +1,25 @@
-import type { Clock, Logger } from '../../core/index.js';
+import type { Clock, Diagnostic, Logger } from '../../core/index.js';
 import { coerceError, ConflictError, formatDiagnostic, NotFoundError } from '../../core/index.js';
-import type { EngineEvent, JobRecord } from '../../engine/index.js';
-import { runPipeline } from '../../engine/index.js';
+import type { EngineEvent, JobRecord, RunStatus } from '../../engine/index.js';
+import { FINAL_JOB_STATUSES, runPipeline } from '../../engine/index.js';
 import type { Pipeline } from '../../pipeline/index.js';
 import { buildGraph, compilePipeline, interpolate } from '../../pipeline/index.js';
+import type { JobResult } from '../../protocol/index.js';
 import type { ControlStore, ProjectRecord, ServerRunRecord, TriggerInfo } from '../../store/index.js';
 import type { GitMirrors } from '../git/git-mirror.js';
 import type { LogHub } from '../logs/log-hub.js';
 import type { ServerMetrics } from '../metrics.js';
 import { createRemoteDispatcher } from '../scheduler/remote-dispatcher.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import { updateSchedules } from './project-schedules.js';
+
+/** Where runs read their commit and pipeline file: the server's Git mirrors. */
+export type PipelineSource = Pick<GitMirrors, 'resolve' | 'readFile'>;
 
 export interface RunCoordinatorOptions {
   readonly store: ControlStore;
   readonly scheduler: Scheduler;
-  readonly mirrors: GitMirrors;
+  readonly mirrors: PipelineSource;
   readonly logs: LogHub;
   readonly metrics: ServerMetrics;
   readonly clock: Clock;
@@ -37,13 +42,20 @@ export interface TriggerRequest {
 }
 
 const MAX_ERROR_DIAGNOSTICS = 10;
+const FINISHED: ReadonlySet<RunStatus> = new Set(['success', 'failed', 'cancelled']);
 
 /**
  * The life of server runs: a trigger resolves its commit, reads and compiles the pipeline
  * at that commit and stores the run; driving it runs the engine with a remote dispatcher,
  * so every job goes through the scheduler to a runner. Runs in one `concurrency` group run
- * one at a time (GitHub Actions' semantics). After a restart, `recover` drives every run
- * that was running again, attaching to the jobs it had queued.
+ * one at a time (GitHub Actions' semantics): whether a run of a group starts or waits is
+ * decided by the store in one transaction with the check, so simultaneous triggers, retries
+ * and finishing runs never start two. After a restart, `recover` drives every run that was
+ * running again, attaching to the jobs it had queued, and starts what waits in free groups.
+ *
+ * A run is driven by one process: the one that triggered, retried, promoted or recovered it.
+ * Its driver is in-process state (`active`); cancelling a run driven by another server
+ * process is best effort (see `cancel`).
  */
 export class RunCoordinator {
   private readonly active = new Map<number, { controller: AbortController; done: Promise<void> }>();
@@ -55,7 +67,7 @@ export class RunCoordinator {
   async trigger(project: ProjectRecord, request: TriggerRequest): Promise<ServerRunRecord | null> {
     const { store, mirrors, clock } = this.options;
     const ref = request.ref ?? project.defaultBranch;
-    const sha = await mirrors.resolve(project.id, project.repository, request.sha ?? ref);
+    const sha = await mirrors.resolve(project.id, project.repository, ref, request.sha);
     const vars = { ...(request.variables ?? {}) };
     const base = {
       projectId: project.id,
@@ -72,47 +84,51 @@ export class RunCoordinator {
       return this.storeFailed({ ...base, name: project.name, source: '', error });
     }
     const compiled = compilePipeline(source, project.pipelinePath);
-    if (!compiled.pipeline) {
-      const errors = compiled.diagnostics.filter((d) => d.severity === 'error').slice(0, MAX_ERROR_DIAGNOSTICS);
-      const error = `the pipeline is invalid:\n${errors.map(formatDiagnostic).join('\n')}`;
-      return this.storeFailed({ ...base, name: project.name, source, error });
-    }
+    if (!compiled.pipeline) return this.storeFailed({ ...base, name: project.name, source, error: invalidPipeline(compiled.diagnostics) });
     const pipeline = compiled.pipeline;
+    if (ref === project.defaultBranch || ref === `refs/heads/${project.defaultBranch}`) await this.readSchedules(project, pipeline);
     if (request.accept && !request.accept(pipeline)) return null;
     const group = this.concurrencyGroup(pipeline, ref, sha, vars, request);
-    const busy = group ? await this.runsInGroup(project.id, group.name) : [];
-    const run = await store.createServerRun({
-      ...base,
-      name: pipeline.name,
-      source,
-      concurrencyGroup: group?.name ?? null,
-      cancelInProgress: group?.cancelInProgress ?? false,
-      status: busy.length > 0 ? 'pending' : 'running',
-      error: null,
-    });
-    if (group && busy.length > 0) await this.makeRoom(busy, group.cancelInProgress, run.id);
+    const fields = { ...base, name: pipeline.name, source, cancelInProgress: group?.cancelInProgress ?? false, error: null };
+    const run = group
+      ? await store.createGroupedRun({ ...fields, concurrencyGroup: group.name })
+      : await store.createServerRun({ ...fields, concurrencyGroup: null, status: 'running' });
+    if (run.concurrencyGroup !== null) await this.makeRoom(run, 'older');
     if (run.status === 'running') this.drive(run, pipeline);
     return run;
   }
 
+  /**
+   * A run driven here is aborted: its driver cancels its jobs and stores the outcome. A
+   * pending run is cancelled at once. A running run that no driver in this process holds
+   * (another server process drives it, or none does) has its jobs stopped through the store
+   * and is marked cancelled; a driver elsewhere only learns of it from its jobs' results.
+   */
   async cancel(runId: number): Promise<ServerRunRecord> {
+    const { store, clock } = this.options;
     const run = await this.getRun(runId);
-    const active = this.active.get(runId);
-    if (active) {
-      active.controller.abort();
-    } else if (run.status === 'pending' || run.status === 'running') {
-      await this.options.store.updateRun(runId, { status: 'cancelled', finishedAt: this.options.clock.now() });
-    } else {
-      throw new ConflictError(`run ${runId} already finished (${run.status})`, 'run.finished');
+    if (FINISHED.has(run.status)) throw new ConflictError(`run ${runId} already finished (${run.status})`, 'run.finished');
+    if (this.abortDriver(runId)) return this.getRun(runId);
+    if (await store.updateRunIf(runId, ['pending'], { status: 'cancelled', finishedAt: clock.now() })) return this.getRun(runId);
+    // It was running, or was started between the read and the update: by this process or another.
+    if (!this.abortDriver(runId) && (await store.updateRunIf(runId, ['running'], { status: 'cancelled', finishedAt: clock.now() }))) {
+      await this.abandonJobs(runId, 'cancelled');
+      if (run.concurrencyGroup !== null) void this.startNextSafely(run.projectId, run.concurrencyGroup);
     }
     return this.getRun(runId);
   }
 
-  /** Re-runs the failed/cancelled jobs (or `jobKey`) and every job that needs them, in the same run. */
+  /**
+   * Re-runs the failed/cancelled jobs (or `jobKey`) and every job that needs them, in the same
+   * run. Only a finished run can be retried, and the change is conditional on that: of two
+   * retries at once one wins, the other is a ConflictError. A run of a concurrency group
+   * waits as 'pending' while another run of its group runs (or cancels it, with
+   * cancel-in-progress), like a newly triggered one.
+   */
   async retry(runId: number, jobKey?: string): Promise<ServerRunRecord> {
     const { store } = this.options;
     const run = await this.getRun(runId);
-    if (this.active.has(runId) || run.status === 'running' || run.status === 'pending') {
+    if (this.active.has(runId) || !FINISHED.has(run.status)) {
       throw new ConflictError(`run ${runId} is still ${run.status}; cancel it or wait for it to finish`, 'run.active');
     }
     const compiled = compilePipeline(run.source, run.file);
@@ -122,23 +138,34 @@ export class RunCoordinator {
     if (jobKey !== undefined && roots.length === 0) throw new NotFoundError(`run ${runId} has no job "${jobKey}"`);
     if (roots.length === 0) throw new ConflictError(`run ${runId} has no failed or cancelled jobs to run again`, 'run.nothing-to-retry');
     const reset = this.withDependents(compiled.pipeline, jobs, roots);
-    await store.archiveQueueItems(runId, reset);
-    await store.deleteJobs(runId, reset);
-    await store.updateRun(runId, { status: 'running', attempt: run.attempt + 1, finishedAt: null });
-    const again = await this.getRun(runId);
-    this.drive(again, compiled.pipeline);
+    const again = await store.reopenRun(runId, run.attempt, reset);
+    if (!again) throw new ConflictError(`run ${runId} was started again by another request meanwhile`, 'run.active');
+    if (again.concurrencyGroup !== null) await this.makeRoom(again, 'all');
+    if (again.status === 'running') this.drive(again, compiled.pipeline);
     return again;
   }
 
-  /** Drives every run that was running when the server stopped, and starts what waits. */
+  /**
+   * Drives every run that was running when the server stopped, and starts what waits: a group
+   * whose running run finished just before the server stopped (or was killed) would otherwise
+   * keep its pending run forever. Another server process sharing the database would drive
+   * its runs a second time: see docs/server.md, "Several server processes".
+   */
   async recover(): Promise<void> {
-    await this.options.scheduler.restoreLeases();
-    const runs = await this.options.store.listServerRuns({ statuses: ['running'], limit: 10_000 });
+    const { store, scheduler, clock } = this.options;
+    await scheduler.restoreLeases();
+    const runs = await store.listServerRuns({ statuses: ['running'], limit: 10_000 });
     for (const run of runs.reverse()) {
       const compiled = compilePipeline(run.source, run.file);
       if (compiled.pipeline) this.drive(run, compiled.pipeline);
-      else await this.options.store.updateRun(run.id, { status: 'failed', finishedAt: this.options.clock.now() });
+      else await store.updateRunIf(run.id, ['running'], { status: 'failed', finishedAt: clock.now(), error: invalidPipeline(compiled.diagnostics) });
     }
+    const pending = await store.listServerRuns({ statuses: ['pending'], limit: 10_000 });
+    const groups = new Map<string, { projectId: number; group: string }>();
+    for (const run of pending) {
+      if (run.concurrencyGroup !== null) groups.set(JSON.stringify([run.projectId, run.concurrencyGroup]), { projectId: run.projectId, group: run.concurrencyGroup });
+    }
+    for (const { projectId, group } of groups.values()) await this.startNextSafely(projectId, group);
   }
 
   /** Stops driving runs without cancelling them: they continue when the server starts again. */
@@ -157,9 +184,8 @@ export class RunCoordinator {
     const observer = (event: EngineEvent) => {
       if (event.type === 'job:started' || event.type === 'job:finished') logs.jobChanged(run.id, event.job.key);
     };
-    const project = store.getProject(run.projectId);
     const done = (async () => {
-      const repository = (await project)?.repository ?? '';
+      const repository = (await store.getProject(run.projectId))?.repository ?? '';
       const result = await runPipeline({
         pipeline,
         source: run.source,
@@ -180,25 +206,62 @@ export class RunCoordinator {
         observer,
         attach: run,
       });
-      this.finished(run, result.run.status, result.jobs);
+      this.finished(run, result.run.status, result.jobs.length);
     })()
-      .catch((thrown: unknown) => {
-        if (!this.stopping) logger.error('driving a run failed', { run_id: run.id, error: coerceError(thrown).message });
-      })
+      .catch((thrown: unknown) => this.driverFailed(run, thrown))
+      .catch((thrown: unknown) => logger.error('a broken run cannot be marked failed', { run_id: run.id, error: coerceError(thrown).message }))
       .finally(() => {
         this.active.delete(run.id);
-        if (!this.stopping && run.concurrencyGroup) void this.startNextInGroup(run.projectId, run.concurrencyGroup);
+        if (!this.stopping && run.concurrencyGroup) void this.startNextSafely(run.projectId, run.concurrencyGroup);
       });
     this.active.set(run.id, { controller, done });
   }
 
-  private finished(run: ServerRunRecord, status: string, jobs: readonly JobRecord[]): void {
+  /**
+   * The engine or the store broke while driving the run (the engine itself never rejects for
+   * failing jobs). Nothing would ever finish the run, so it fails with the reason and its
+   * jobs are stopped. A detached coordinator leaves it running: the next server drives it.
+   */
+  private async driverFailed(run: ServerRunRecord, thrown: unknown): Promise<void> {
+    if (this.stopping) return;
+    const { store, clock, logger } = this.options;
+    const error = coerceError(thrown);
+    logger.error('driving a run failed', { run_id: run.id, pipeline: run.name, error: error.message, stack: error.stack });
+    if (await store.updateRunIf(run.id, ['running'], { status: 'failed', finishedAt: clock.now(), error: `internal error: ${error.message}` })) {
+      this.finished(run, 'failed', 0);
+      await this.abandonJobs(run.id, 'failed');
+    }
+  }
+
+  /**
+   * Stops the unfinished jobs of a run nobody drives any more: queued items end at once,
+   * leased ones are told to their runners, and the job records say why.
+   */
+  private async abandonJobs(runId: number, runStatus: 'cancelled' | 'failed'): Promise<void> {
+    const { store, scheduler, clock } = this.options;
+    const error = runStatus === 'cancelled' ? 'cancelled: the run was cancelled' : 'cancelled: the run failed (internal error)';
+    const result: JobResult = { status: 'cancelled', attempts: 0, exitCode: null, error, outputs: {}, rollbackStatus: null, logLines: 0 };
+    for (const job of await store.listJobs(runId)) {
+      if (FINAL_JOB_STATUSES.has(job.status)) continue;
+      const item = await store.findQueueItem(runId, job.key);
+      if (item && item.status !== 'done') await scheduler.cancel(item, result);
+      await store.saveJob({ ...job, status: 'cancelled', error, finishedAt: clock.now(), pid: null });
+    }
+  }
+
+  private abortDriver(runId: number): boolean {
+    const active = this.active.get(runId);
+    active?.controller.abort();
+    return active !== undefined;
+  }
+
+  private finished(run: ServerRunRecord, status: string, jobs: number): void {
     const { metrics, clock, logger } = this.options;
     const project = String(run.projectId);
     const started = run.startedAt ?? run.createdAt;
     metrics.pipelineDuration.observe({ project, status }, Math.max(0, clock.now() - started) / 1000);
     if (status === 'failed') metrics.pipelineFailures.inc({ project });
-    logger.info('run finished', { run_id: run.id, pipeline: run.name, status, jobs: jobs.length, duration_ms: clock.now() - started });
+    logger.info('run finished', { run_id: run.id, pipeline: run.name, status, jobs, duration_ms: clock.now() - started });
   }
 
   private concurrencyGroup(
@@ -220,26 +283,58 @@ export class RunCoordinator {
     return runs.filter((run) => run.concurrencyGroup === group);
   }
 
-  /** GitHub: one running and one pending per group; a newer pending run replaces the older. */
-  private async makeRoom(busy: readonly ServerRunRecord[], cancelInProgress: boolean, newRunId: number): Promise<void> {
-    for (const other of busy) {
-      if (other.id === newRunId) continue;
-      if (other.status === 'pending' || cancelInProgress) {
-        await this.options.store.setRunError(other.id, `cancelled: run ${newRunId} of the same concurrency group replaced it`);
-        await this.cancel(other.id).catch(() => undefined);
-      }
+  /**
+   * GitHub: one running and one pending run per group; a newer pending run replaces the
+   * older, and with cancel-in-progress the running one is cancelled too. `replaces` says which
+   * pending runs `run` counts as newer than: those with a smaller id for a triggered run (two
+   * triggers at once must not cancel each other), all of them for a retried one. Pending runs
+   * go first, so that the running one's end starts `run` and not one it replaces.
+   */
+  private async makeRoom(run: ServerRunRecord, replaces: 'older' | 'all'): Promise<void> {
+    const others = (await this.runsInGroup(run.projectId, run.concurrencyGroup as string)).filter((other) => other.id !== run.id);
+    const pending = others.filter((other) => other.status === 'pending' && (replaces === 'all' || other.id < run.id));
+    const running = run.cancelInProgress ? others.filter((other) => other.status === 'running') : [];
+    for (const other of [...pending, ...running]) {
+      await this.options.store.setRunError(other.id, `cancelled: run ${run.id} of the same concurrency group replaced it`);
+      await this.cancel(other.id).catch((thrown: unknown) => {
+        // A run that finished meanwhile needs no room made; anything else is worth a line.
+        if (!(thrown instanceof ConflictError)) this.options.logger.warn('cancelling a replaced run failed', { run_id: other.id, error: coerceError(thrown).message });
+      });
     }
   }
 
+  /**
+   * Starts the group's oldest pending run when none of the group runs (the store decides,
+   * atomically). A pending run whose pipeline no longer compiles (stored by an older version)
+   * fails with the diagnostics, and the next one is tried, so the group never sticks.
+   */
   private async startNextInGroup(projectId: number, group: string): Promise<void> {
-    const runs = await this.runsInGroup(projectId, group);
-    if (runs.some((run) => run.status === 'running')) return;
-    const next = runs.filter((run) => run.status === 'pending').sort((a, b) => a.id - b.id)[0];
-    if (!next) return;
-    const compiled = compilePipeline(next.source, next.file);
-    if (!compiled.pipeline) return;
-    await this.options.store.updateRun(next.id, { status: 'running' });
-    this.drive({ ...next, status: 'running' }, compiled.pipeline);
+    const { store, clock } = this.options;
+    for (;;) {
+      const next = await store.startNextPending(projectId, group);
+      if (!next) return;
+      const compiled = compilePipeline(next.source, next.file);
+      if (compiled.pipeline) return this.drive(next, compiled.pipeline);
+      await store.updateRunIf(next.id, ['running'], { status: 'failed', finishedAt: clock.now(), error: invalidPipeline(compiled.diagnostics) });
+    }
+  }
+
+  /** startNextInGroup that logs its failure instead of rejecting (the next finishing run or start tries again). */
+  private startNextSafely(projectId: number, group: string): Promise<void> {
+    return this.startNextInGroup(projectId, group).catch((thrown: unknown) =>
+      this.options.logger.error('starting the next run of a concurrency group failed', { project_id: projectId, group, error: coerceError(thrown).message }),
+    );
+  }
+
+  /**
+   * The default branch's pipeline is the source of the project's cron schedules: every run of
+   * it (a push, a manual or scheduled run) makes them follow the file. Failing to store them
+   * does not stop the run.
+   */
+  private async readSchedules(project: ProjectRecord, pipeline: Pipeline): Promise<void> {
+    await updateSchedules(this.options.store, project.id, pipeline, this.options.clock.now()).catch((thrown: unknown) =>
+      this.options.logger.warn('storing schedules failed', { project: project.name, error: coerceError(thrown).message }),
+    );
   }
 
   private async storeFailed(
@@ -270,4 +365,10 @@ export class RunCoordinator {
     if (!run) throw new NotFoundError(`run ${runId} does not exist`);
     return run;
   }
+}
+
+/** A run's error for a pipeline that does not compile: its first error diagnostics. */
+function invalidPipeline(diagnostics: readonly Diagnostic[]): string {
+  const errors = diagnostics.filter((d) => d.severity === 'error').slice(0, MAX_ERROR_DIAGNOSTICS);
+  return `the pipeline is invalid:\n${errors.map(formatDiagnostic).join('\n')}`;
 }

@@ -2,20 +2,21 @@ import type { Clock, Logger } from '../../core/index.js';
 import { coerceError } from '../../core/index.js';
 import { compilePipeline } from '../../pipeline/index.js';
 import type { ControlStore, ProjectRecord } from '../../store/index.js';
-import type { GitMirrors } from '../git/git-mirror.js';
 import { nextRunAfter } from '../triggers/index.js';
-import type { RunCoordinator } from './run-coordinator.js';
+import type { PipelineSource, RunCoordinator } from './run-coordinator.js';
 
 /**
  * Cron triggers (`on.schedule`). The schedules of a project come from its pipeline on the
- * default branch, read when the project is created, at start and periodically; each due
- * schedule is advanced with a conditional update before its run starts, so a schedule fires
- * once even with several server processes.
+ * default branch, read when the project is created, at server start, and by every run of
+ * the default branch (RunCoordinator.trigger: a push, a manual or a scheduled run), so a
+ * changed file takes effect at the latest after the next firing. Each due schedule is
+ * advanced with a conditional update before its run starts, so a schedule fires once even
+ * with several server processes.
  */
 export class ScheduleTicker {
   constructor(
     private readonly store: ControlStore,
-    private readonly mirrors: GitMirrors,
+    private readonly mirrors: PipelineSource,
     private readonly coordinator: RunCoordinator,
     private readonly clock: Clock,
     private readonly logger: Logger,
@@ -38,15 +39,28 @@ export class ScheduleTicker {
     for (const project of await this.store.listProjects()) await this.syncProject(project);
   }
 
+  /**
+   * Starts the runs of every due schedule. Their triggers (each a Git fetch) run side by side,
+   * so one slow repository does not hold back the others; the caller's timer waits for all.
+   */
   async tick(): Promise<void> {
     const now = this.clock.now();
+    const starts: Promise<void>[] = [];
     for (const due of await this.store.dueSchedules(now)) {
       if (!(await this.store.advanceSchedule(due.projectId, due.cron, due.nextAt, nextRunAfter(due.cron, now)))) continue;
       const project = await this.store.getProject(due.projectId);
       if (!project) continue;
-      await this.coordinator
-        .trigger(project, { trigger: { kind: 'schedule', event: due.cron, actor: 'schedule' }, context: { event: 'schedule', schedule: due.cron } })
-        .catch((thrown: unknown) => this.logger.warn('scheduled run failed to start', { project: project.name, error: coerceError(thrown).message }));
+      const trigger = this.coordinator.trigger(project, {
+        trigger: { kind: 'schedule', event: due.cron, actor: 'schedule' },
+        context: { event: 'schedule', schedule: due.cron },
+      });
+      starts.push(
+        trigger.then(
+          () => undefined,
+          (thrown: unknown) => this.logger.warn('scheduled run failed to start', { project: project.name, error: coerceError(thrown).message }),
+        ),
+      );
     }
+    await Promise.all(starts);
   }
 }

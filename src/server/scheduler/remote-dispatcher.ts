@@ -1,8 +1,8 @@
+import { ConflictError } from '../../core/index.js';
 import type { JobDispatcher, JobOutcome } from '../../engine/index.js';
 import type { JobResult } from '../../protocol/index.js';
-import type { ServerRunRecord } from '../../store/index.js';
+import type { ControlStore, NewQueueItem, QueueItem, ServerRunRecord } from '../../store/index.js';
 import type { QueuedAssignment, Scheduler } from './scheduler.js';
-import type { ControlStore } from '../../store/index.js';
 
 export interface RemoteDispatchContext {
   readonly run: ServerRunRecord;
@@ -26,7 +26,7 @@ const CANCELLED: JobResult = {
  * The engine's JobDispatcher for a server run: each job instance becomes a queue item, and
  * its outcome is the result its runner reports. Driving a run again after a server restart
  * finds the items it queued before (queued, leased or already done) instead of queueing
- * them twice.
+ * them twice; so does a driver that another server process beat to queueing the job.
  */
 export function createRemoteDispatcher(store: ControlStore, scheduler: Scheduler, context: RemoteDispatchContext): JobDispatcher {
   return async (input) => {
@@ -47,10 +47,10 @@ export function createRemoteDispatcher(store: ControlStore, scheduler: Scheduler
         env: { ...input.env },
         retry: input.retry ?? null,
         timeoutMs: input.timeoutMs ?? null,
-        checkout: { repository: context.repository, sha: run.sha },
+        checkout: { repository: context.repository, sha: run.sha, ref: run.ref },
         mask: [...context.mask],
       };
-      item = await scheduler.enqueue({
+      item = await enqueueOnce(store, scheduler, {
         runId: run.id,
         jobKey: instance.key,
         projectId: run.projectId,
@@ -66,13 +66,18 @@ export function createRemoteDispatcher(store: ControlStore, scheduler: Scheduler
       if (!announced) input.onRunning();
       announced = true;
     };
+    // A cancel that fails (the store is unreachable) is rethrown by the loop below, so the
+    // engine fails the job with the reason instead of an unhandled rejection.
+    let cancelling: Promise<void> | undefined;
     const onAbort = () => {
-      void store.getQueueItem(itemId).then((current) => current && scheduler.cancel(current, CANCELLED));
+      cancelling = store.getQueueItem(itemId).then((current) => current && scheduler.cancel(current, CANCELLED));
+      cancelling.catch(() => undefined);
     };
     input.signal.addEventListener('abort', onAbort, { once: true });
     if (input.signal.aborted) onAbort();
     try {
       for (;;) {
+        await cancelling;
         const current = await store.getQueueItem(itemId);
         if (!current || current.status === 'archived') return outcomeOf(CANCELLED);
         if (current.status === 'leased' || (current.status === 'done' && current.assignedAt !== null)) announce();
@@ -84,6 +89,21 @@ export function createRemoteDispatcher(store: ControlStore, scheduler: Scheduler
       input.signal.removeEventListener('abort', onAbort);
     }
   };
+}
+
+/**
+ * Queues the job unless another driver of the run (another server process recovering it)
+ * queued it since this one looked: the store keeps one active item per job, and this driver
+ * then waits for that item instead.
+ */
+async function enqueueOnce(store: ControlStore, scheduler: Scheduler, item: NewQueueItem): Promise<QueueItem> {
+  try {
+    return await scheduler.enqueue(item);
+  } catch (error) {
+    const existing = error instanceof ConflictError && error.code === 'queue.duplicate' ? await store.findQueueItem(item.runId, item.jobKey) : undefined;
+    if (existing) return existing;
+    throw error;
+  }
 }
 
 function outcomeOf(result: JobResult): JobOutcome {

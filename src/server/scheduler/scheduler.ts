@@ -26,7 +26,15 @@ export interface SchedulerOptions {
 /** The assignment as queued: everything but the lease, which exists only once leased. */
 export type QueuedAssignment = Omit<JobAssignment, 'leaseId'>;
 
-const CANDIDATES = 200;
+/** Queued items read per page: a few times the free slots leaves room for items project limits skip. */
+const pageSize = (free: number): number => Math.min(200, free * 5 + 20);
+
+/**
+ * Claim rounds per poll. A round wins fewer items than it picked only when concurrent polls
+ * claimed them first (they all read the same oldest items), so every lost round is another
+ * runner's gain; the bound only caps one poll's work when many runners poll at once.
+ */
+const CLAIM_ROUNDS = 8;
 
 /**
  * The durable job queue and the runner side of the protocol: runners long-poll for work
@@ -54,7 +62,11 @@ export class Scheduler {
       const validSet = new Set(valid);
       const lost = request.running.filter((lease) => !validSet.has(lease));
       const cancel = await store.cancelRequestedFor(runner.id, valid);
-      const jobs = request.free > 0 ? await this.assign(runner, request.free) : [];
+      const jobs = request.free > 0 && !signal.aborted ? await this.assign(runner, request.free) : [];
+      if (jobs.length > 0 && signal.aborted) {
+        await this.unclaim(runner, jobs);
+        return { jobs: [], cancel, lost, leaseTtlMs };
+      }
       const remaining = deadline - clock.now();
       if (jobs.length > 0 || cancel.length > 0 || lost.length > 0 || remaining <= 0 || signal.aborted) {
         return { jobs, cancel, lost, leaseTtlMs };
@@ -108,7 +120,8 @@ export class Scheduler {
       const who = runner ? `runner "${runner.name}"` : 'its runner';
       const requeue = this.options.onLeaseLost === 'requeue' && !item.cancelRequested && item.leaseAttempt <= this.options.maxRequeues;
       const now = clock.now();
-      if (requeue && (await store.requeue(item.id, leaseId))) {
+      // Both writes check the lease is still expired: the runner may have polled since the read.
+      if (requeue && (await store.requeue(item.id, leaseId, now))) {
         const text = `${who} stopped responding; the job is queued again (attempt ${item.leaseAttempt + 1})`;
         logs.publish(item.runId, item.jobKey, await store.appendJobLog(item.runId, item.jobKey, [{ stream: 'system', time: now, text }]));
         metrics.leasesExpired.inc({ outcome: 'requeued' });
@@ -125,7 +138,7 @@ export class Scheduler {
           rollbackStatus: null,
           logLines: item.logCursor,
         };
-        if (await store.completeLease(leaseId, result, now)) {
+        if (await store.finishExpiredLease(leaseId, result, now)) {
           metrics.leasesExpired.inc({ outcome: item.cancelRequested ? 'cancelled' : 'failed' });
           wakeups.signal(topics.item(item.id));
         }
@@ -140,27 +153,55 @@ export class Scheduler {
 
   /**
    * Picks the oldest queued items this runner may take (labels, free slots, project limits)
-   * and claims them in one statement: one commit per poll rather than one per job.
+   * and claims them in one statement: one commit per poll rather than one per job. Another
+   * round only when a concurrent poll claimed some of them first.
    */
   private async assign(runner: RunnerRecord, free: number): Promise<JobAssignment[]> {
-    const { store, clock, metrics, leaseTtlMs } = this.options;
-    // A few times the free slots leaves room for items other labels or project limits skip.
-    const candidates = await store.listQueued(Math.min(CANDIDATES, free * 5 + 20));
-    if (candidates.length === 0) return [];
-    const labels = new Set(runner.labels);
-    const perProject = await store.countLeasedByProject();
-    const limits = new Map<number, number | null>();
-    const picked: QueueItem[] = [];
-    for (const item of candidates) {
-      if (picked.length >= free) break;
-      if (!item.labels.every((label) => labels.has(label))) continue;
-      if (!limits.has(item.projectId)) limits.set(item.projectId, (await store.getProject(item.projectId))?.maxConcurrentJobs ?? null);
-      const limit = limits.get(item.projectId);
-      const leased = perProject.get(item.projectId) ?? 0;
-      if (limit !== null && limit !== undefined && leased >= limit) continue;
-      perProject.set(item.projectId, leased + 1);
-      picked.push(item);
+    const jobs: JobAssignment[] = [];
+    for (let round = 0; round < CLAIM_ROUNDS && jobs.length < free; round++) {
+      const picked = await this.pick(runner, free - jobs.length);
+      if (picked.length === 0) break;
+      const won = await this.claim(runner, picked);
+      jobs.push(...won);
+      if (won.length === picked.length) break;
     }
+    return jobs;
+  }
+
+  /**
+   * At most `wanted` queued items in queue order that the runner may take. The store leaves out
+   * items needing labels the runner lacks and projects already at their limit; a project that
+   * reaches its limit within this pick is left out of the next page. Pages on until enough are
+   * picked or the queue is exhausted, so no number of older items the runner cannot take
+   * hides one it can.
+   */
+  private async pick(runner: RunnerRecord, wanted: number): Promise<QueueItem[]> {
+    const { store } = this.options;
+    const slotsLeft = await store.projectSlotsLeft();
+    const full = new Set([...slotsLeft].filter(([, left]) => left <= 0).map(([projectId]) => projectId));
+    const limit = pageSize(wanted);
+    const picked: QueueItem[] = [];
+    let after: { priority: number; id: number } | undefined;
+    while (picked.length < wanted) {
+      const page = await store.listQueued(limit, { labels: runner.labels, excludeProjects: [...full], after });
+      for (const item of page) {
+        if (picked.length >= wanted) break;
+        const left = slotsLeft.get(item.projectId);
+        if (left !== undefined && left <= 0) continue;
+        if (left !== undefined) slotsLeft.set(item.projectId, left - 1);
+        if (left === 1) full.add(item.projectId);
+        picked.push(item);
+      }
+      const last = page.at(-1);
+      if (page.length < limit || last === undefined) break;
+      after = { priority: last.priority, id: last.id };
+    }
+    return picked;
+  }
+
+  /** Claims `picked` for the runner in one statement; returns the assignments of those it won. */
+  private async claim(runner: RunnerRecord, picked: readonly QueueItem[]): Promise<JobAssignment[]> {
+    const { store, clock, metrics, leaseTtlMs } = this.options;
     const now = clock.now();
     const won = await store.claimMany(
       picked.map((item) => item.id),
@@ -176,6 +217,16 @@ export class Scheduler {
       jobs.push({ ...(claim.payload as QueuedAssignment), leaseId: claim.leaseId });
     }
     return jobs;
+  }
+
+  /**
+   * The runner hung up while its poll was claiming: it will never hear of these jobs, so they
+   * go back to the queue for the next poll instead of waiting, leased, for the lease to expire.
+   */
+  private async unclaim(runner: RunnerRecord, jobs: readonly JobAssignment[]): Promise<void> {
+    const returned = await this.options.store.unclaim(jobs.map((job) => job.leaseId));
+    this.options.logger.info('poll aborted; its jobs are queued again', { runner_id: runner.id, jobs: returned });
+    this.options.wakeups.signal(topics.newWork);
   }
 
   private async ownLease(runner: RunnerRecord, leaseId: string): Promise<QueueItem> {

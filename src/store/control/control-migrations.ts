@@ -1,7 +1,11 @@
 import { sql } from 'kysely';
-import type { ColumnDefinitionBuilder, CreateTableBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
+import { createIdentitySchema } from './identity-migration.js';
+import { createQueueUniqueness } from './queue-uniqueness-migration.js';
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { ControlDialect } from './schema-builders.js';
+import { notNull, withId } from './schema-builders.js';
 
-export type ControlDialect = 'sqlite' | 'postgres';
+export type { ControlDialect } from './schema-builders.js';
 
 /**
  * The control plane's schema, one migration per change, applied in name order by Kysely's
@@ -13,20 +17,11 @@ export type ControlDialect = 'sqlite' | 'postgres';
 export function controlMigrations(dialect: ControlDialect): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001_initial': { up: (db) => createInitialSchema(db, dialect) },
+    '0002_one_active_queue_item_per_job': { up: createQueueUniqueness },
+    '0004_identity': { up: (db) => createIdentitySchema(db, dialect) },
   };
   return { getMigrations: async () => migrations };
 }
-
-type Table = CreateTableBuilder<string, never>;
-
-/** SQLite's AUTOINCREMENT never reuses an id; PostgreSQL's identity column is its equivalent. */
-function withId(table: Table, dialect: ControlDialect, column = 'id'): Table {
-  return dialect === 'sqlite'
-    ? table.addColumn(column, 'integer', (col) => col.primaryKey().autoIncrement())
-    : table.addColumn(column, 'bigint', (col) => col.primaryKey().generatedByDefaultAsIdentity());
-}
-
-const notNull = (col: ColumnDefinitionBuilder) => col.notNull();
 
 async function createInitialSchema(db: Kysely<unknown>, dialect: ControlDialect): Promise<void> {
   await withId(db.schema.createTable('projects'), dialect)

@@ -1,14 +1,17 @@
 import { Migrator, sql } from 'kysely';
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { coerceError, ConflictError, DeployliteError, systemClock } from '../../core/index.js';
 import type { Clock } from '../../core/index.js';
 import type { JobRecord, LogLine, NewRun, RunRecord } from '../../engine/index.js';
 import type {
+  ConditionalRunPatch,
   ControlStore,
   LogLineRecord,
   NewLogLine,
   NewProject,
   NewQueueItem,
+  QueuedFilter,
+  NewGroupedRun,
   NewServerRun,
   NewToken,
   ProjectRecord,
@@ -21,10 +24,13 @@ import type {
 } from '../control-store.js';
 import { controlMigrations } from './control-migrations.js';
 import type { ControlDialect } from './control-migrations.js';
+import { AuditQueries } from './audit-queries.js';
+import { IdentityQueries } from './identity-queries.js';
 import { LogQueries } from './log-queries.js';
+import { SecretQueries } from './secret-queries.js';
 import { QueueQueries } from './queue-queries.js';
 import { flag, toJob, toJobRow, toProject, toRunner, toSchedule, toServerRun, toToken } from './row-mappers.js';
-import type { ControlDatabase } from './schema.js';
+import type { ControlDatabase, RunsTable } from './schema.js';
 import { inWriteTransaction } from './write-transaction.js';
 
 export interface MigrationStatus {
@@ -51,6 +57,9 @@ export class KyselyControlStore implements ControlStore {
   private readonly clock: Clock;
   private readonly queue: QueueQueries;
   private readonly logs: LogQueries;
+  readonly identity: IdentityQueries;
+  readonly secrets: SecretQueries;
+  readonly audit: AuditQueries;
   private closed = false;
 
   constructor(
@@ -59,8 +68,11 @@ export class KyselyControlStore implements ControlStore {
     options: KyselyControlStoreOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
-    this.queue = new QueueQueries(db);
+    this.queue = new QueueQueries(db, dialect);
     this.logs = new LogQueries(db, dialect);
+    this.identity = new IdentityQueries(db);
+    this.secrets = new SecretQueries(db);
+    this.audit = new AuditQueries(db);
   }
 
   // ── schema ──────────────────────────────────────────────────────────────────────────────
@@ -97,7 +109,17 @@ export class KyselyControlStore implements ControlStore {
   // ── projects ────────────────────────────────────────────────────────────────────────────
 
   async createProject(project: NewProject, now: number): Promise<ProjectRecord> {
-    const row = await this.db
+    const owner = project.ownerUserId;
+    if (owner === undefined || owner === null) return this.insertProject(this.db, project, now);
+    return inWriteTransaction(this.db, this.dialect, async (trx) => {
+      const created = await this.insertProject(trx, project, now);
+      await trx.insertInto('project_members').values({ project_id: created.id, user_id: owner, role: 'owner', created_at: now }).execute();
+      return created;
+    });
+  }
+
+  private async insertProject(db: Kysely<ControlDatabase>, project: NewProject, now: number): Promise<ProjectRecord> {
+    const row = await db
       .insertInto('projects')
       .values({
         name: project.name,
@@ -160,28 +182,7 @@ export class KyselyControlStore implements ControlStore {
   }
 
   async createServerRun(run: NewServerRun): Promise<ServerRunRecord> {
-    const row = await this.db
-      .insertInto('runs')
-      .values({
-        project_id: run.projectId,
-        name: run.name,
-        file: run.file,
-        source: run.source,
-        status: run.status,
-        options: JSON.stringify(run.options),
-        created_at: run.createdAt,
-        started_at: null,
-        finished_at: null,
-        attempt: 1,
-        ref: run.ref,
-        sha: run.sha,
-        trigger: JSON.stringify(run.trigger),
-        concurrency_group: run.concurrencyGroup,
-        cancel_in_progress: flag(run.cancelInProgress),
-        error: run.error,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await this.db.insertInto('runs').values(serverRunRow(run)).returningAll().executeTakeFirstOrThrow();
     return toServerRun(row);
   }
 
@@ -219,11 +220,12 @@ export class KyselyControlStore implements ControlStore {
   }
 
   async listServerRuns(query: RunQuery): Promise<ServerRunRecord[]> {
-    if (query.limit <= 0 || query.statuses?.length === 0) return [];
+    if (query.limit <= 0 || query.statuses?.length === 0 || query.projectIds?.length === 0) return [];
     const rows = await this.db
       .selectFrom('runs')
       .selectAll()
       .$if(query.projectId !== undefined, (q) => q.where('project_id', '=', query.projectId as number))
+      .$if(query.projectIds !== undefined, (q) => q.where('project_id', 'in', query.projectIds as number[]))
       .$if(query.statuses !== undefined, (q) => q.where('status', 'in', query.statuses as string[]))
       .$if(query.beforeId !== undefined, (q) => q.where('id', '<', query.beforeId as number))
       .orderBy('id', 'desc')
@@ -254,6 +256,102 @@ export class KyselyControlStore implements ControlStore {
     await this.db.deleteFrom('jobs').where('run_id', '=', runId).where('key', 'in', keys).execute();
   }
 
+  async updateRunIf(id: number, from: readonly RunRecord['status'][], patch: ConditionalRunPatch): Promise<boolean> {
+    if (from.length === 0) return false;
+    const update = await this.db
+      .updateTable('runs')
+      .set({
+        status: patch.status,
+        ...(patch.finishedAt !== undefined && { finished_at: patch.finishedAt }),
+        ...(patch.error !== undefined && { error: patch.error }),
+      })
+      .where('id', '=', id)
+      .where('status', 'in', [...from])
+      .executeTakeFirst();
+    return update.numUpdatedRows > 0n;
+  }
+
+  // ── concurrency groups ──────────────────────────────────────────────────────────────────
+
+  async createGroupedRun(run: NewGroupedRun): Promise<ServerRunRecord> {
+    return this.inConcurrencyGroup(run.projectId, run.concurrencyGroup, async (trx, busy) => {
+      const row = await trx
+        .insertInto('runs')
+        .values(serverRunRow({ ...run, status: busy ? 'pending' : 'running' }))
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toServerRun(row);
+    });
+  }
+
+  async startNextPending(projectId: number, group: string): Promise<ServerRunRecord | undefined> {
+    return this.inConcurrencyGroup(projectId, group, async (trx, busy) => {
+      if (busy) return undefined;
+      const row = await trx
+        .updateTable('runs')
+        .set({ status: 'running' })
+        .where('id', '=', (eb) =>
+          eb
+            .selectFrom('runs')
+            .select('id')
+            .where('project_id', '=', projectId)
+            .where('concurrency_group', '=', group)
+            .where('status', '=', 'pending')
+            .orderBy('id')
+            .limit(1),
+        )
+        .where('status', '=', 'pending')
+        .returningAll()
+        .executeTakeFirst();
+      return row && toServerRun(row);
+    });
+  }
+
+  async reopenRun(id: number, attempt: number, resetJobKeys: readonly string[]): Promise<ServerRunRecord | undefined> {
+    const run = await this.getServerRun(id);
+    if (!run) return undefined;
+    const reopen = async (trx: Kysely<ControlDatabase>, busy: boolean) => {
+      const row = await trx
+        .updateTable('runs')
+        .set({ status: busy ? 'pending' : 'running', attempt: attempt + 1, finished_at: null, error: null })
+        .where('id', '=', id)
+        .where('attempt', '=', attempt)
+        .where('status', 'in', ['success', 'failed', 'cancelled'])
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) return undefined;
+      if (resetJobKeys.length > 0) {
+        await trx.deleteFrom('jobs').where('run_id', '=', id).where('key', 'in', resetJobKeys).execute();
+        await trx.updateTable('job_queue').set({ status: 'archived' }).where('run_id', '=', id).where('job_key', 'in', resetJobKeys).execute();
+      }
+      return toServerRun(row);
+    };
+    return run.concurrencyGroup === null
+      ? inWriteTransaction(this.db, this.dialect, (trx) => reopen(trx, false))
+      : this.inConcurrencyGroup(run.projectId, run.concurrencyGroup, reopen);
+  }
+
+  /**
+   * Runs `work` in a write transaction that no other change of the group's runs interleaves
+   * with, telling it whether a run of the group is running. SQLite's BEGIN IMMEDIATE already
+   * serializes every writer; PostgreSQL takes an advisory lock on the group, because two READ
+   * COMMITTED transactions would otherwise both see "nothing running" and both start a run.
+   */
+  private inConcurrencyGroup<T>(projectId: number, group: string, work: (trx: Kysely<ControlDatabase>, busy: boolean) => Promise<T>): Promise<T> {
+    return inWriteTransaction(this.db, this.dialect, async (trx) => {
+      if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtextextended(${`run-group/${projectId}/${group}`}, 0))`.execute(trx);
+      const running = await trx
+        .selectFrom('runs')
+        .select('id')
+        .where('project_id', '=', projectId)
+        .where('concurrency_group', '=', group)
+        .where('status', '=', 'running')
+        .limit(1)
+        .executeTakeFirst();
+      return work(trx, running !== undefined);
+    });
+  }
+
   // ── queue ───────────────────────────────────────────────────────────────────────────────
 
   enqueue(item: NewQueueItem): Promise<QueueItem> {
@@ -272,8 +370,12 @@ export class KyselyControlStore implements ControlStore {
     return this.queue.getQueueItemByLease(leaseId);
   }
 
-  listQueued(limit: number): Promise<QueueItem[]> {
-    return this.queue.listQueued(limit);
+  listQueued(limit: number, filter?: QueuedFilter): Promise<QueueItem[]> {
+    return this.queue.listQueued(limit, filter);
+  }
+
+  projectSlotsLeft(): Promise<Map<number, number>> {
+    return this.queue.projectSlotsLeft();
   }
 
   countLeasedByProject(): Promise<Map<number, number>> {
@@ -294,6 +396,10 @@ export class KyselyControlStore implements ControlStore {
 
   claimMany(ids: readonly number[], lease: { leasePrefix: string; runnerId: number; expiresAt: number; now: number }): Promise<{ id: number; leaseId: string; payload: unknown }[]> {
     return this.queue.claimMany(ids, lease);
+  }
+
+  unclaim(leaseIds: readonly string[]): Promise<number> {
+    return this.queue.unclaim(leaseIds);
   }
 
   extendLeases(runnerId: number, leaseIds: readonly string[], expiresAt: number): Promise<string[]> {
@@ -324,8 +430,12 @@ export class KyselyControlStore implements ControlStore {
     return this.queue.expiredLeases(now);
   }
 
-  requeue(id: number, leaseId: string): Promise<boolean> {
-    return this.queue.requeue(id, leaseId);
+  requeue(id: number, leaseId: string, now: number): Promise<boolean> {
+    return this.queue.requeue(id, leaseId, now);
+  }
+
+  finishExpiredLease(leaseId: string, result: unknown, now: number): Promise<boolean> {
+    return this.queue.finishExpiredLease(leaseId, result, now);
   }
 
   archiveQueueItems(runId: number, keys: readonly string[]): Promise<void> {
@@ -401,6 +511,8 @@ export class KyselyControlStore implements ControlStore {
         created_at: token.createdAt,
         expires_at: token.expiresAt,
         revoked_at: null,
+        user_id: token.userId ?? null,
+        scope: token.scope ? JSON.stringify(token.scope) : null,
       })
       .onConflict((oc) => oc.column('token_hash').doNothing())
       .returningAll()
@@ -413,6 +525,10 @@ export class KyselyControlStore implements ControlStore {
   async findTokenByHash(hash: string): Promise<TokenRecord | undefined> {
     const row = await this.db.selectFrom('tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
     return row && toToken(row);
+  }
+
+  async touchToken(id: number, now: number): Promise<void> {
+    await this.db.updateTable('tokens').set({ last_used_at: now }).where('id', '=', id).execute();
   }
 
   async listTokens(): Promise<TokenRecord[]> {
@@ -437,6 +553,15 @@ export class KyselyControlStore implements ControlStore {
     return row !== undefined;
   }
 
+  async forgetDelivery(projectId: number, provider: string, deliveryId: string): Promise<void> {
+    await this.db
+      .deleteFrom('webhook_deliveries')
+      .where('project_id', '=', projectId)
+      .where('provider', '=', provider)
+      .where('delivery_id', '=', deliveryId)
+      .execute();
+  }
+
   /** A cron listed twice is kept once, with its first `nextAt`. */
   async replaceSchedules(projectId: number, schedules: readonly { cron: string; nextAt: number }[]): Promise<void> {
     const byCron = new Map<string, number>();
@@ -446,6 +571,11 @@ export class KyselyControlStore implements ControlStore {
       await trx.deleteFrom('schedules').where('project_id', '=', projectId).execute();
       if (rows.length > 0) await trx.insertInto('schedules').values(rows).execute();
     });
+  }
+
+  async listSchedules(projectId: number): Promise<ScheduleRecord[]> {
+    const rows = await this.db.selectFrom('schedules').selectAll().where('project_id', '=', projectId).orderBy('cron').execute();
+    return rows.map(toSchedule);
   }
 
   async dueSchedules(now: number): Promise<ScheduleRecord[]> {
@@ -482,6 +612,27 @@ export class KyselyControlStore implements ControlStore {
     const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(this.db);
     return new Migrator({ db: this.db, provider, migrationTableSchema: rows[0]?.schema ?? undefined });
   }
+}
+
+function serverRunRow(run: NewServerRun): Insertable<RunsTable> {
+  return {
+    project_id: run.projectId,
+    name: run.name,
+    file: run.file,
+    source: run.source,
+    status: run.status,
+    options: JSON.stringify(run.options),
+    created_at: run.createdAt,
+    started_at: null,
+    finished_at: null,
+    attempt: 1,
+    ref: run.ref,
+    sha: run.sha,
+    trigger: JSON.stringify(run.trigger),
+    concurrency_group: run.concurrencyGroup,
+    cancel_in_progress: flag(run.cancelInProgress),
+    error: run.error,
+  };
 }
 
 /** Kysely's wording for a database migrated by a newer version, in words an operator acts on. */

@@ -1,6 +1,8 @@
-import type { Kysely } from 'kysely';
+import type { Expression, Kysely, SqlBool } from 'kysely';
 import { sql } from 'kysely';
-import type { NewQueueItem, QueueItem } from '../control-store.js';
+import { ConflictError } from '../../core/index.js';
+import type { NewQueueItem, QueuedFilter, QueueItem } from '../control-store.js';
+import type { ControlDialect } from './control-migrations.js';
 import { toQueueItem } from './row-mappers.js';
 import type { ControlDatabase } from './schema.js';
 
@@ -15,8 +17,12 @@ const json = (value: unknown): string => JSON.stringify(value ?? null);
  * expiredLeases) each read one index: job_queue_queued, the primary key, job_queue_leased.
  */
 export class QueueQueries {
-  constructor(private readonly db: Kysely<ControlDatabase>) {}
+  constructor(
+    private readonly db: Kysely<ControlDatabase>,
+    private readonly dialect: ControlDialect,
+  ) {}
 
+  /** At most one active item per job of a run (index job_queue_active_job, migration 0002). */
   async enqueue(item: NewQueueItem): Promise<QueueItem> {
     const row = await this.db
       .insertInto('job_queue')
@@ -39,8 +45,13 @@ export class QueueQueries {
         assigned_at: null,
         finished_at: null,
       })
+      // The predicate names the partial index; written out, not bound, so both planners match it.
+      .onConflict((oc) => oc.columns(['run_id', 'job_key']).where(sql<SqlBool>`status in ('queued', 'leased')`).doNothing())
       .returningAll()
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    if (!row) {
+      throw new ConflictError(`job "${item.jobKey}" of run ${item.runId} is already queued or running`, 'queue.duplicate');
+    }
     return toQueueItem(row);
   }
 
@@ -67,18 +78,64 @@ export class QueueQueries {
     return row && toQueueItem(row);
   }
 
-  /** Payloads are not read: a poll looks at up to 200 candidates and takes a few. */
-  async listQueued(limit: number): Promise<QueueItem[]> {
+  /**
+   * Payloads are not read: a poll looks at a page of candidates and takes a few. The filter is
+   * applied while the index is read in queue order, so items a runner cannot take (labels it
+   * lacks, projects at their limit) never fill its page and hide the ones it can.
+   */
+  async listQueued(limit: number, filter: QueuedFilter = {}): Promise<QueueItem[]> {
     if (limit <= 0) return [];
+    const { labels, excludeProjects = [], after } = filter;
     const rows = await this.db
       .selectFrom('job_queue')
       .select(['id', 'run_id', 'job_key', 'project_id', 'labels', 'priority', 'status', 'lease_id', 'runner_id', 'lease_expires_at', 'lease_attempt', 'log_cursor', 'cancel_requested', 'created_at', 'assigned_at', 'finished_at'])
       .where('status', '=', 'queued')
+      .$if(labels !== undefined, (q) => q.where(this.labelsAmong(labels ?? [])))
+      .$if(excludeProjects.length > 0, (q) => q.where('project_id', 'not in', [...excludeProjects]))
+      .$if(after !== undefined, (q) =>
+        q.where((eb) => {
+          const { priority, id } = after as { priority: number; id: number };
+          return eb.or([eb('priority', '<', priority), eb.and([eb('priority', '=', priority), eb('id', '>', id)])]);
+        }),
+      )
       .orderBy('priority', 'desc')
       .orderBy('id')
       .limit(limit)
       .execute();
     return rows.map((row) => toQueueItem({ ...row, payload: 'null', result: null }));
+  }
+
+  /**
+   * Every label of the item (a JSON array) is one of `labels`. One bound parameter however
+   * many labels, so the statement's text (and SQLite's prepared statement) is always the same.
+   */
+  private labelsAmong(labels: readonly string[]): Expression<SqlBool> {
+    const offered = JSON.stringify(labels);
+    return this.dialect === 'postgres'
+      ? sql<SqlBool>`cast(job_queue.labels as jsonb) <@ cast(${offered} as jsonb)`
+      : sql<SqlBool>`not exists (
+          select 1 from json_each(job_queue.labels) as wanted
+          where wanted.value not in (select value from json_each(${offered}))
+        )`;
+  }
+
+  /** Projects without a limit are not listed; the leased count reads only leased rows (job_queue_leased). */
+  async projectSlotsLeft(): Promise<Map<number, number>> {
+    const rows = await this.db
+      .selectFrom('projects')
+      .select((eb) => [
+        'id',
+        'max_concurrent_jobs',
+        eb
+          .selectFrom('job_queue')
+          .select(eb.fn.countAll<number>().as('leased'))
+          .where('job_queue.status', '=', 'leased')
+          .whereRef('job_queue.project_id', '=', 'projects.id')
+          .as('leased'),
+      ])
+      .where('max_concurrent_jobs', 'is not', null)
+      .execute();
+    return new Map(rows.map((row) => [Number(row.id), Number(row.max_concurrent_jobs) - Number(row.leased ?? 0)]));
   }
 
   async countLeasedByProject(): Promise<Map<number, number>> {
@@ -146,6 +203,18 @@ export class QueueQueries {
     return rows.map((row) => ({ id: Number(row.id), leaseId: row.lease_id as string, payload: JSON.parse(row.payload) as unknown }));
   }
 
+  /** The attempt and log cursor stay: no runner ever saw these claims. */
+  async unclaim(leaseIds: readonly string[]): Promise<number> {
+    if (leaseIds.length === 0) return 0;
+    const update = await this.db
+      .updateTable('job_queue')
+      .set({ status: 'queued', lease_id: null, runner_id: null, lease_expires_at: null, assigned_at: null })
+      .where('lease_id', 'in', [...leaseIds])
+      .where('status', '=', 'leased')
+      .executeTakeFirst();
+    return Number(update.numUpdatedRows);
+  }
+
   async extendLeases(runnerId: number, leaseIds: readonly string[], expiresAt: number): Promise<string[]> {
     if (leaseIds.length === 0) return [];
     const rows = await this.db
@@ -211,6 +280,18 @@ export class QueueQueries {
     return update.numUpdatedRows > 0n;
   }
 
+  /** Re-checks the expiry: the runner may have polled (extending it) since the reaper read it. */
+  async finishExpiredLease(leaseId: string, result: unknown, now: number): Promise<boolean> {
+    const update = await this.db
+      .updateTable('job_queue')
+      .set({ status: 'done', result: json(result), finished_at: now })
+      .where('lease_id', '=', leaseId)
+      .where('status', '=', 'leased')
+      .where('lease_expires_at', '<', now)
+      .executeTakeFirst();
+    return update.numUpdatedRows > 0n;
+  }
+
   async expiredLeases(now: number): Promise<QueueItem[]> {
     const rows = await this.db
       .selectFrom('job_queue')
@@ -224,9 +305,10 @@ export class QueueQueries {
 
   /**
    * A cancel requested meanwhile is kept (cancel_requested is not reset), so the next runner
-   * that claims the item is told to stop at its first poll.
+   * that claims the item is told to stop at its first poll. The expiry is checked again: the
+   * runner may have polled (extending the lease) since the reaper read it, and is running it.
    */
-  async requeue(id: number, leaseId: string): Promise<boolean> {
+  async requeue(id: number, leaseId: string, now: number): Promise<boolean> {
     const update = await this.db
       .updateTable('job_queue')
       .set((eb) => ({
@@ -241,6 +323,7 @@ export class QueueQueries {
       .where('id', '=', id)
       .where('lease_id', '=', leaseId)
       .where('status', '=', 'leased')
+      .where('lease_expires_at', '<', now)
       .executeTakeFirst();
     return update.numUpdatedRows > 0n;
   }

@@ -166,6 +166,9 @@ export function toToken(row: Selectable<TokensTable>): TokenRecord {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
+    userId: row.user_id,
+    scope: row.scope === null ? null : (JSON.parse(row.scope) as TokenRecord['scope']),
+    lastUsedAt: row.last_used_at,
   };
 }
 

@@ -1,11 +1,12 @@
 import type { Generated } from 'kysely';
+import type { IdentityTables } from './identity-schema.js';
 
 /**
  * The control plane's tables as Kysely sees them, column for column (control-migrations.ts
  * creates them). Times are epoch milliseconds (bigint in PostgreSQL, read back as numbers),
  * booleans are 0/1 integers and JSON values are text, so both dialects hold the same values.
  */
-export interface ControlDatabase {
+export interface ControlDatabase extends IdentityTables {
   projects: ProjectsTable;
   runs: RunsTable;
   jobs: JobsTable;
@@ -130,6 +131,11 @@ export interface TokensTable {
   created_at: number;
   expires_at: number | null;
   revoked_at: number | null;
+  /** API tokens: the user it acts for (0004_identity). */
+  user_id: number | null;
+  /** API tokens: JSON {"projects": number[] | "*", "role": string}. */
+  scope: string | null;
+  last_used_at: number | null;
 }
 
 export interface WebhookDeliveriesTable {

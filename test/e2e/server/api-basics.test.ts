@@ -61,11 +61,56 @@ test('tokens are shown once and listed without their value', async () => {
   const listed = JSON.stringify(await server.api('GET', '/api/v1/tokens'));
   assert.ok(!listed.includes(created.token));
   const whoami = await fetch(`${server.url}/api/v1/whoami`, { headers: { authorization: `Bearer ${created.token}` } });
-  assert.deepEqual(await whoami.json(), { name: 'ci', kind: 'api' });
+  // The token acts for the admin user who made it, with the projects and roles it was given.
+  const { projects, ...caller } = (await whoami.json()) as { projects: Record<string, string> };
+  assert.deepEqual(caller, { name: 'admin (token ci)', kind: 'api', username: 'admin', isAdmin: false });
+  // Projects the admin token created belong to the admin user, as owner.
+  assert.ok(Object.values(projects).every((role) => role === 'owner'));
 });
 
 test('a runner registration token cannot read projects', async () => {
   const { token } = await server.api<{ token: string }>('POST', '/api/v1/tokens', { name: 'reg', kind: 'runner-registration' }, 201);
   const response = await fetch(`${server.url}/api/v1/projects`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(response.status, 403);
+});
+
+test('a chunked request body over the limit is refused with 413 and a JSON error', async () => {
+  const chunk = new Uint8Array(1024 * 1024).fill(0x20);
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      // 9 MiB without a Content-Length: the limit is 8 MiB.
+      for (let i = 0; i < 9; i++) controller.enqueue(chunk);
+      controller.close();
+    },
+  });
+  const response = await fetch(`${server.url}/api/v1/projects`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+    body,
+    duplex: 'half',
+  } as RequestInit);
+  assert.equal(response.status, 413);
+  assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'request.too-large');
+});
+
+test('a body that is not JSON is a 400 and a body of another type a 415, as JSON errors', async () => {
+  const post = (contentType: string, body: string) =>
+    fetch(`${server.url}/api/v1/projects`, { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': contentType }, body });
+  const malformed = await post('application/json', '{"name": "half');
+  assert.equal(malformed.status, 400);
+  assert.equal(((await malformed.json()) as { error: { code: string } }).error.code, 'invalid-request');
+  const text = await post('text/plain', 'name=x');
+  assert.equal(text.status, 415);
+  assert.match(((await text.json()) as { error: { message: string } }).error.message, /application\/json/);
+});
+
+test('credentials in a repository URL are shown nowhere: not in the project, errors or the server log', async () => {
+  const repository = 'https://deploy:s3cret-token@127.0.0.1:9/acme/app.git';
+  const created = await server.api<{ repository: string }>('POST', '/api/v1/projects', { name: 'private', repository }, 201);
+  assert.equal(created.repository, 'https://***@127.0.0.1:9/acme/app.git');
+  const listed = JSON.stringify(await server.api('GET', '/api/v1/projects'));
+  const failed = await server.api<{ error: { code: string; message: string } }>('POST', '/api/v1/projects/private/runs', {}, 400);
+  assert.equal(failed.error.code, 'run.fetch-failed');
+  assert.match(failed.error.message, /https:\/\/\*\*\*@127\.0\.0\.1:9\/acme\/app\.git/);
+  for (const shown of [listed, JSON.stringify(failed), server.cli.stdout(), server.cli.stderr()]) assert.ok(!shown.includes('s3cret-token'), shown);
 });

@@ -82,11 +82,30 @@ test('Server-Sent Events replay a finished job from an offset given as Last-Even
   assert.deepEqual(texts.map((t) => t.text ?? `end:${t.status}`).filter((t) => /^n\d|^end/.test(t)), ['n3', 'n4', 'end:success']);
 });
 
-test('a live log needs a token: the WebSocket upgrade is refused with 401', async () => {
-  const status = await new Promise<number>((resolve) => {
-    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/v1/logs/1:talk/stream`);
-    ws.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+/** The status a refused WebSocket upgrade gets, and its JSON error. */
+function refusal(path: string, token?: string): Promise<{ status: number; error: { code: string; message: string; field?: string } }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    ws.on('unexpected-response', (_request, response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, ...(JSON.parse(body) as { error: { code: string; message: string } }) }));
+    });
+    ws.on('open', () => reject(new Error(`the upgrade of ${path} was accepted`)));
     ws.on('error', () => undefined);
   });
-  assert.equal(status, 401);
+}
+
+test('a live log needs a token: the WebSocket upgrade is refused with 401', async () => {
+  assert.equal((await refusal('/api/v1/logs/1:talk/stream')).status, 401);
+});
+
+test('a runner token is refused a live log with 403, as on the REST routes', async () => {
+  const { token } = await server.api<{ token: string }>('POST', '/api/v1/tokens', { name: 'reg-live', kind: 'runner-registration' }, 201);
+  assert.deepEqual(await refusal('/api/v1/logs/1:talk/stream', token), { status: 403, error: { code: 'forbidden', message: 'runner tokens can only be used by runners' } });
+});
+
+test('a job id with broken percent-encoding is a 400 naming the job id', async () => {
+  const { status, error } = await refusal('/api/v1/logs/1:%E0%A4%A/stream', server.token);
+  assert.deepEqual([status, error.code, error.field], [400, 'invalid-request', 'jobId']);
 });

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { REPO_ROOT } from '../support/cli.js';
 import type { ServerProcess } from '../support/control-plane.js';
-import { gitRepo, isFinal, startServer, waitForRun } from '../support/control-plane.js';
+import { gitRepo, isFinal, jobLog, startServer, waitForRun } from '../support/control-plane.js';
 
 let server: ServerProcess;
 let secret: string;
@@ -38,9 +39,9 @@ function pushPayload(ref: string, sha: string): Buffer {
   return Buffer.from(JSON.stringify({ ...payload, ref, after: sha }));
 }
 
-function deliver(body: Buffer, delivery: string, options: { event?: string; signWith?: string } = {}) {
+function deliver(body: Buffer, delivery: string, options: { event?: string; signWith?: string; url?: string } = {}) {
   const signature = createHmac('sha256', options.signWith ?? secret).update(body).digest('hex');
-  return fetch(hookUrl, {
+  return fetch(options.url ?? hookUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-github-event': options.event ?? 'push', 'x-github-delivery': delivery, 'x-hub-signature-256': `sha256=${signature}` },
     body,
@@ -84,4 +85,44 @@ test('unknown events and pushes the pipeline filters out are answered 202 and ig
   const other = repo.commit({ 'note.txt': 'x' });
   assert.equal((await deliver(pushPayload('refs/heads/dev', other), 'delivery-5')).status, 202);
   assert.equal(await runCount(), before);
+});
+
+test('a delivery whose run could not start (the repository was unreachable) starts it when redelivered', async () => {
+  const payload = pushPayload('refs/heads/main', repo.sha);
+  const hidden = `${repo.path}-away`;
+  renameSync(repo.path, hidden);
+  try {
+    const failed = await deliver(payload, 'delivery-unreachable');
+    assert.equal(failed.status, 400);
+    assert.equal(((await failed.json()) as { error: { code: string } }).error.code, 'run.fetch-failed');
+  } finally {
+    renameSync(hidden, repo.path);
+  }
+  const redelivered = await deliver(payload, 'delivery-unreachable');
+  assert.equal(redelivered.status, 201);
+});
+
+test('a pull request from a fork builds its head commit, fetched by the pull request ref', async () => {
+  const forked = gitRepo({ '.deploylite.yml': 'on:\n  pull_request:\n    branches: [main]\njobs:\n  test:\n    steps:\n      - run: cat feature.txt\n' });
+  // The fork's commit is on no branch of the repository, only under the host's pull request ref.
+  const head = forked.commit({ 'feature.txt': 'from a fork' });
+  execFileSync('git', ['-C', forked.path, 'update-ref', 'refs/pull/7/head', head]);
+  execFileSync('git', ['-C', forked.path, 'reset', '--quiet', '--hard', forked.sha]);
+  const project = await server.api<{ webhookSecret: string; webhookUrls: { github: string } }>('POST', '/api/v1/projects', { name: 'forks', repository: forked.path }, 201);
+  const payload = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/webhooks/github/pull_request-opened.json'), 'utf8')) as {
+    number: number;
+    pull_request: { number: number; head: { sha: string }; base: { ref: string } };
+  };
+  payload.number = payload.pull_request.number = 7;
+  payload.pull_request.head.sha = head;
+  payload.pull_request.base.ref = 'main';
+  const response = await deliver(Buffer.from(JSON.stringify(payload)), 'delivery-fork', { event: 'pull_request', signWith: project.webhookSecret, url: project.webhookUrls.github });
+  assert.equal(response.status, 201, await response.clone().text());
+  const { runId } = (await response.json()) as { runId: number };
+  const run = await server.api<{ ref: string; sha: string; trigger: { pullRequest: number } }>('GET', `/api/v1/runs/${runId}`);
+  assert.deepEqual([run.ref, run.sha, run.trigger.pullRequest], ['refs/pull/7/head', head, 7]);
+  // The runner's clone lacks the commit too: it fetches the ref and runs the fork's file.
+  const finished = await waitForRun(server, runId, isFinal);
+  assert.equal(finished.status, 'success');
+  assert.ok((await jobLog(server, runId, 'test')).some((line) => line.text === 'from a fork'));
 });

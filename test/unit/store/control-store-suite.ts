@@ -2,7 +2,9 @@
 // against SQLite and PostgreSQL. `openEmpty` gives each test its own empty database.
 import { describe } from 'node:test';
 import { describeAccessAndTriggers } from './suite/access-and-triggers.js';
+import { describeConcurrencyGroups } from './suite/concurrency-groups.js';
 import type { OpenEmptyStore } from './suite/fixtures.js';
+import { describeIdentity } from './suite/identity.js';
 import { describeLogs } from './suite/logs.js';
 import { describeQueue } from './suite/queue.js';
 import { describeSchemaAndRuns } from './suite/schema-and-runs.js';
@@ -15,5 +17,7 @@ export function describeControlStoreConformance(name: string, openEmpty: OpenEmp
     describeQueue(openEmpty);
     describeLogs(openEmpty);
     describeAccessAndTriggers(openEmpty);
+    describeConcurrencyGroups(openEmpty);
+    describeIdentity(openEmpty);
   });
 }

@@ -38,6 +38,18 @@ export function describeAccessAndTriggers(openEmpty: OpenEmptyStore): void {
       assert.equal(await store.recordDelivery(api.id, 'github', 'd-1', 200), true);
     });
 
+    it('a forgotten delivery is new again; other projects and providers keep theirs', async (store) => {
+      const web = await createProject(store, 'web');
+      const api = await createProject(store, 'api');
+      await store.recordDelivery(web.id, 'github', 'd-1', 100);
+      await store.recordDelivery(web.id, 'gitlab', 'd-1', 100);
+      await store.recordDelivery(api.id, 'github', 'd-1', 100);
+      await store.forgetDelivery(web.id, 'github', 'd-1');
+      assert.equal(await store.recordDelivery(web.id, 'github', 'd-1', 200), true);
+      assert.equal(await store.recordDelivery(web.id, 'gitlab', 'd-1', 200), false);
+      assert.equal(await store.recordDelivery(api.id, 'github', 'd-1', 200), false);
+    });
+
     it('dueSchedules returns the schedules due by now, earliest first', async (store) => {
       const project = await createProject(store);
       await store.replaceSchedules(project.id, [{ cron: '0 * * * *', nextAt: 3_000 }, { cron: '*/5 * * * *', nextAt: 1_000 }, { cron: '0 0 * * *', nextAt: 9_000 }]);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { ConflictError } from '../../../../src/core/index.js';
 import { createProject, createServerRun, leasedItem, queuedItem, withStore } from './fixtures.js';
 import type { OpenEmptyStore } from './fixtures.js';
 
@@ -52,6 +53,60 @@ export function describeQueue(openEmpty: OpenEmptyStore): void {
       assert.deepEqual(await store.claimMany([a.id], batch('p3', 3)), []);
     });
 
+    it('listQueued with labels leaves out items needing a label not offered, however many come first', async (store) => {
+      const run = await createServerRun(store, (await createProject(store)).id);
+      for (let i = 0; i < 250; i++) await queuedItem(store, { runId: run.id, jobKey: `gpu-${i}`, labels: ['linux', 'gpu'] });
+      const both = await queuedItem(store, { runId: run.id, jobKey: 'both', labels: ['linux', 'x64'] });
+      const none = await queuedItem(store, { runId: run.id, jobKey: 'none', labels: [] });
+      const keys = async (labels: string[]) => (await store.listQueued(5, { labels })).map((i) => i.jobKey);
+      assert.deepEqual(await keys(['x64', 'docker', 'linux']), [both.jobKey, none.jobKey]);
+      assert.deepEqual(await keys(['linux']), [none.jobKey]);
+      assert.deepEqual(await keys([]), [none.jobKey]);
+      assert.equal((await store.listQueued(300, { labels: ['gpu', 'linux'] })).length, 251);
+    });
+
+    it('listQueued leaves out excluded projects and reads on after a given item', async (store) => {
+      const web = await createProject(store, 'web');
+      const api = await createProject(store, 'api');
+      const apiRun = await createServerRun(store, api.id);
+      const a = await queuedItem(store, { jobKey: 'a' });
+      const b = await queuedItem(store, { runId: apiRun.id, projectId: api.id, jobKey: 'b' });
+      const c = await queuedItem(store, { jobKey: 'c', priority: 5 });
+      const d = await queuedItem(store, { jobKey: 'd' });
+      const ids = async (filter: Parameters<typeof store.listQueued>[1]) => (await store.listQueued(10, filter)).map((i) => i.id);
+      assert.deepEqual(await ids({ excludeProjects: [web.id] }), [b.id]);
+      assert.deepEqual(await ids({ after: { priority: 5, id: c.id } }), [a.id, b.id, d.id]);
+      assert.deepEqual(await ids({ after: { priority: 0, id: a.id }, excludeProjects: [api.id] }), [d.id]);
+    });
+
+    it('projectSlotsLeft gives each project with a limit its limit minus its leased items', async (store) => {
+      const limited = await createProject(store, 'web', 2);
+      const full = await createProject(store, 'api', 1);
+      await createProject(store, 'free', null);
+      await leasedItem(store, 'w1', 1, { jobKey: 'a' });
+      await queuedItem(store, { jobKey: 'b' });
+      const fullRun = await createServerRun(store, full.id);
+      await leasedItem(store, 'f1', 1, { runId: fullRun.id, projectId: full.id });
+      assert.deepEqual(await store.projectSlotsLeft(), new Map([[limited.id, 1], [full.id, 0]]));
+    });
+
+    it('a job of a run has one active item: a second enqueue is a ConflictError until the first is done', async (store) => {
+      const first = await queuedItem(store);
+      await assert.rejects(queuedItem(store, { runId: first.runId }), (error: unknown) => {
+        assert.ok(error instanceof ConflictError);
+        assert.equal(error.code, 'queue.duplicate');
+        assert.match(error.message, /job "build" of run \d+ is already queued or running/);
+        return true;
+      });
+      await store.claim(first.id, lease('l-1'));
+      await assert.rejects(queuedItem(store, { runId: first.runId }), ConflictError);
+      await store.completeLease('l-1', { status: 'failed' }, 3_000);
+      const again = await queuedItem(store, { runId: first.runId });
+      await store.archiveQueueItems(first.runId, ['build']);
+      assert.equal((await queuedItem(store, { runId: first.runId })).leaseAttempt, 1);
+      assert.notEqual(again.id, first.id);
+    });
+
     it("extendLeases extends only the runner's own active leases and returns them", async (store) => {
       await leasedItem(store, 'mine', 1, { jobKey: 'a' });
       await leasedItem(store, 'theirs', 2, { jobKey: 'b' });
@@ -71,7 +126,7 @@ export function describeQueue(openEmpty: OpenEmptyStore): void {
 
     it('completeLease finishes the item only while the lease is current', async (store) => {
       const item = await leasedItem(store, 'old');
-      assert.equal(await store.requeue(item.id, 'old'), true);
+      assert.equal(await store.requeue(item.id, 'old', 20_000), true);
       await store.claim(item.id, lease('new', 2));
       assert.equal(await store.completeLease('old', { status: 'success' }, 3_000), false);
       assert.equal(await store.completeLease('new', { status: 'success' }, 3_000), true);
@@ -91,14 +146,47 @@ export function describeQueue(openEmpty: OpenEmptyStore): void {
     it('requeue puts a lost lease back in the queue as the next attempt, cursor reset', async (store) => {
       const item = await leasedItem(store, 'lost');
       await store.appendLeaseLog('lost', 0, [{ stream: 'stdout', time: 1, text: 'partial' }]);
-      assert.equal(await store.requeue(item.id, 'lost'), true);
+      assert.equal(await store.requeue(item.id, 'lost', 20_000), true);
       const again = await store.getQueueItem(item.id);
       assert.deepEqual(
         [again?.status, again?.leaseId, again?.runnerId, again?.leaseExpiresAt, again?.leaseAttempt, again?.logCursor, again?.cancelRequested],
         ['queued', null, null, null, 2, 0, false],
       );
       assert.equal(await store.getQueueItemByLease('lost'), undefined);
-      assert.equal(await store.requeue(item.id, 'lost'), false);
+      assert.equal(await store.requeue(item.id, 'lost', 20_000), false);
+    });
+
+    it('requeue and finishExpiredLease leave alone a lease its runner extended after it expired', async (store) => {
+      const requeued = await leasedItem(store, 'polled-a', 1, { jobKey: 'a' });
+      const failed = await leasedItem(store, 'polled-b', 1, { jobKey: 'b' });
+      assert.equal((await store.expiredLeases(20_000)).length, 2);
+      await store.extendLeases(1, ['polled-a', 'polled-b'], 50_000);
+      assert.equal(await store.requeue(requeued.id, 'polled-a', 20_000), false);
+      assert.equal(await store.finishExpiredLease('polled-b', { status: 'failed' }, 20_000), false);
+      const [a, b] = [await store.getQueueItem(requeued.id), await store.getQueueItem(failed.id)];
+      assert.deepEqual([a?.status, a?.leaseId, a?.leaseAttempt, b?.status, b?.leaseId], ['leased', 'polled-a', 1, 'leased', 'polled-b']);
+    });
+
+    it('finishExpiredLease finishes an item whose lease is still the expired one', async (store) => {
+      const item = await leasedItem(store, 'gone');
+      assert.equal(await store.finishExpiredLease('gone', { status: 'failed' }, 9_000), false, 'not expired yet');
+      assert.equal(await store.finishExpiredLease('gone', { status: 'failed' }, 20_000), true);
+      assert.equal(await store.finishExpiredLease('gone', { status: 'failed' }, 20_000), false);
+      const done = await store.getQueueItem(item.id);
+      assert.deepEqual([done?.status, done?.result, done?.finishedAt], ['done', { status: 'failed' }, 20_000]);
+    });
+
+    it('unclaim puts claims no runner heard of back in the queue, same attempt', async (store) => {
+      const item = await leasedItem(store, 'undelivered', 1, { jobKey: 'a' });
+      const other = await leasedItem(store, 'delivered', 2, { jobKey: 'b' });
+      assert.equal(await store.unclaim(['undelivered', 'unknown']), 1);
+      const back = await store.getQueueItem(item.id);
+      assert.deepEqual(
+        [back?.status, back?.leaseId, back?.runnerId, back?.leaseExpiresAt, back?.assignedAt, back?.leaseAttempt],
+        ['queued', null, null, null, null, 1],
+      );
+      assert.equal((await store.getQueueItem(other.id))?.status, 'leased');
+      assert.deepEqual((await store.listQueued(10)).map((i) => i.id), [item.id]);
     });
 
     it('finishQueued finishes an item only while it is still queued', async (store) => {

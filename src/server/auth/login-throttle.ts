@@ -1,0 +1,72 @@
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { TooManyRequestsError } from '../../core/index.js';
+
+/** Too many failed logins: wait `retryAfterMs` (answered 429 with Retry-After). */
+export class LoginThrottledError extends TooManyRequestsError {
+  constructor(retryAfterMs: number) {
+    super(`too many failed logins; try again in ${Math.ceil(retryAfterMs / 1000)} s`, retryAfterMs, 'auth.throttled');
+  }
+}
+
+export interface LoginThrottleLimits {
+  /** Failed logins for one user name from one address before it must wait. */
+  readonly perUserAndAddress: number;
+  /** Failed logins from one address, any user name (password spraying). */
+  readonly perAddress: number;
+  readonly windowSeconds: number;
+}
+
+export const DEFAULT_LOGIN_LIMITS: LoginThrottleLimits = { perUserAndAddress: 10, perAddress: 100, windowSeconds: 15 * 60 };
+
+/**
+ * Slows password guessing without locking anyone out: failures are counted per (user name,
+ * address) and per address, and once over the limit the login is refused before the password
+ * is hashed — so a flood of guesses costs the server a map lookup, not a scrypt each, and the
+ * real user, from another address, can still sign in. Counts live in this process
+ * (rate-limiter-flexible's memory store); several servers each count their own, which at most
+ * multiplies the limit by the number of servers.
+ */
+export class LoginThrottle {
+  private readonly byUser: RateLimiterMemory;
+  private readonly byAddress: RateLimiterMemory;
+
+  constructor(limits: LoginThrottleLimits = DEFAULT_LOGIN_LIMITS) {
+    this.byUser = new RateLimiterMemory({ keyPrefix: 'user', points: limits.perUserAndAddress, duration: limits.windowSeconds, blockDuration: limits.windowSeconds });
+    this.byAddress = new RateLimiterMemory({ keyPrefix: 'addr', points: limits.perAddress, duration: limits.windowSeconds, blockDuration: limits.windowSeconds });
+  }
+
+  /** Throws LoginThrottledError when this attempt must wait. */
+  async check(username: string, address: string): Promise<void> {
+    for (const [limiter, key] of this.keys(username, address)) {
+      const state = await limiter.get(key);
+      if (state && state.consumedPoints >= limiter.points) throw new LoginThrottledError(Math.max(state.msBeforeNext, 1000));
+    }
+  }
+
+  async failed(username: string, address: string): Promise<void> {
+    for (const [limiter, key] of this.keys(username, address)) {
+      try {
+        await limiter.consume(key);
+      } catch (error) {
+        // Over the limit: consume blocks the key; the next check refuses.
+        if (!(error instanceof RateLimiterRes)) throw error;
+      }
+    }
+  }
+
+  /** A successful login forgets this user's failures from this address (not the address's). */
+  async succeeded(username: string, address: string): Promise<void> {
+    await this.byUser.delete(userKey(username, address));
+  }
+
+  private keys(username: string, address: string): [RateLimiterMemory, string][] {
+    return [
+      [this.byUser, userKey(username, address)],
+      [this.byAddress, address],
+    ];
+  }
+}
+
+function userKey(username: string, address: string): string {
+  return `${username.toLowerCase()}\u0000${address}`;
+}
