@@ -46,10 +46,16 @@ export interface MigrateFlags {
   readonly status: boolean;
 }
 
+export interface RotateKeyFlags {
+  readonly config?: string;
+  readonly dataDir?: string;
+}
+
 export interface ServiceCommands {
   server(flags: ServerFlags): Promise<number>;
   runner(flags: RunnerFlags): Promise<number>;
   migrate(flags: MigrateFlags): Promise<number>;
+  rotateKey(flags: RotateKeyFlags): Promise<number>;
 }
 
 export interface Writable {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/index.js';
-import type { CliContext, MigrateFlags, RunnerFlags, ServerFlags } from './cli-context.js';
+import type { CliContext, MigrateFlags, RotateKeyFlags, RunnerFlags, ServerFlags } from './cli-context.js';
 
-/** `deploylite server`, `deploylite runner` and `deploylite migrate`: flags only; main/ runs them. */
+/** `deploylite server`, `runner`, `migrate` and `secrets rotate-key`: flags only; main/ runs them. */
 export function registerServiceCommands(program: Command, ctx: CliContext, exit: (code: number) => void): void {
   const services = () => {
     if (!ctx.services) throw new UsageError('this build of deploylite has no server');
@@ -38,4 +38,13 @@ export function registerServiceCommands(program: Command, ctx: CliContext, exit:
     .option('--data-dir <DIR>', 'data directory of the SQLite database')
     .option('--status', 'only show applied and pending migrations', false)
     .action(async (flags: MigrateFlags) => exit(await services().migrate(flags)));
+
+  program
+    .command('secrets')
+    .description("manage the server's secret encryption")
+    .command('rotate-key')
+    .description('make a new master key current: re-seal every secret under a new data key and re-wrap older data keys; servers keep running')
+    .option('--config <FILE>', 'configuration file (YAML)')
+    .option('--data-dir <DIR>', 'data directory (where master-keys lives)')
+    .action(async (flags: RotateKeyFlags) => exit(await services().rotateKey(flags)));
 }

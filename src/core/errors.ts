@@ -39,8 +39,8 @@ export class InvalidRequestError extends DeployliteError {
 
 /** No credential, or one that is unknown, expired or revoked. */
 export class UnauthorizedError extends DeployliteError {
-  constructor(message = 'a valid token is required (Authorization: Bearer <token>)') {
-    super('unauthorized', message);
+  constructor(message = 'a valid token is required (Authorization: Bearer <token>)', code = 'unauthorized') {
+    super(code, message);
   }
 }
 

@@ -31,6 +31,11 @@ export interface RunPipelineInput {
   readonly jobFilter?: readonly string[];
   readonly vars?: Readonly<Record<string, string>>;
   readonly secrets?: Readonly<Record<string, string>>;
+  /**
+   * The `secrets` context of one job, instead of `secrets` (a server gives each job only the
+   * secrets it reads, with its environment's values). Every value returned is masked too.
+   */
+  readonly secretsForJob?: (spec: JobSpec) => Readonly<Record<string, string>>;
   /** Aborting it cancels the run: running steps are stopped, pending jobs are cancelled. */
   readonly signal?: AbortSignal;
   readonly observer?: EngineObserver;
@@ -91,6 +96,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunResult> {
 class PipelineRun {
   private readonly clock: Clock;
   private readonly masker = new SecretMasker();
+  private readonly maskedValues = new Set<string>();
   private readonly sink: LogSink;
   private readonly states = new Map<string, JobState>();
   private readonly records = new Map<string, JobRecord>();
@@ -112,6 +118,7 @@ class PipelineRun {
   constructor(private readonly input: RunPipelineInput) {
     this.clock = input.clock ?? systemClock;
     for (const secret of Object.values(input.secrets ?? {})) this.masker.add(secret);
+    Object.values(input.secrets ?? {}).forEach((secret) => this.maskedValues.add(secret));
     this.sink = new LogSink(input.store, this.masker, () => this.clock.now());
   }
 
@@ -413,11 +420,22 @@ class PipelineRun {
       env: this.input.pipeline.env,
       matrix,
       needs,
-      secrets: this.input.secrets ?? {},
+      secrets: this.secretsOf(spec),
       vars: this.input.vars ?? {},
       run: { id: String(this.run.id), attempt: '1' },
       job: { status: 'success' },
     };
+  }
+
+  private secretsOf(spec: JobSpec): Readonly<Record<string, string>> {
+    if (!this.input.secretsForJob) return this.input.secrets ?? {};
+    const secrets = this.input.secretsForJob(spec);
+    for (const value of Object.values(secrets)) {
+      if (this.maskedValues.has(value)) continue;
+      this.maskedValues.add(value);
+      this.masker.add(value);
+    }
+    return secrets;
   }
 
   /** Pipeline env, then job env (each may use expressions), then DeployLite's own variables. */

@@ -2,7 +2,7 @@
 // installs signal handlers and picks the real `fetch`.
 import { homedir } from 'node:os';
 import { coerceError } from '../core/index.js';
-import { EXIT, resolveConfigPath, runDeployctl } from '../cli/deployctl/index.js';
+import { createStdinInput, EXIT, resolveConfigPath, runDeployctl } from '../cli/deployctl/index.js';
 
 const VERSION = '0.1.0';
 
@@ -28,6 +28,8 @@ async function main(): Promise<number> {
     {
       stdout: process.stdout,
       stderr: process.stderr,
+      // A hidden prompt puts the terminal in raw mode, where Ctrl-C arrives as a key, not SIGINT.
+      input: createStdinInput(process.stdin, process.stderr, onSignal),
       color: process.stdout.isTTY === true && !env.NO_COLOR,
       env: { server: env.DEPLOYLITE_SERVER, token: env.DEPLOYLITE_TOKEN },
       configPath: resolveConfigPath({

@@ -3,14 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { MigrateFlags, RunnerFlags, ServerFlags, ServiceCommands, Writable } from '../cli/index.js';
+import type { MigrateFlags, RotateKeyFlags, RunnerFlags, ServerFlags, ServiceCommands, Writable } from '../cli/index.js';
 import { EXIT } from '../cli/index.js';
 import type { Logger } from '../core/index.js';
-import { coerceError, UsageError } from '../core/index.js';
+import { coerceError, systemClock, UsageError } from '../core/index.js';
 import { createLocalExecutor } from '../executors/index.js';
 import { createRunnerAgent, readRunnerState } from '../runner/index.js';
 import type { ControlPlane } from '../server/index.js';
-import { startControlPlane } from '../server/index.js';
+import { addMasterKey, loadMasterKeys, retireOldMasterKeys, SecretVault, startControlPlane } from '../server/index.js';
 import type { ControlStore } from '../store/index.js';
 import { openControlStore } from '../store/index.js';
 import { createJsonLogger } from './json-logger.js';
@@ -32,6 +32,7 @@ export function createServiceCommands(ctx: ServiceContext): ServiceCommands {
     server: (flags) => runServer(ctx, flags),
     runner: (flags) => runRunner(ctx, flags),
     migrate: (flags) => runMigrate(ctx, flags),
+    rotateKey: (flags) => runRotateKey(ctx, flags),
   };
 }
 
@@ -195,6 +196,40 @@ async function runMigrate(ctx: ServiceContext, flags: MigrateFlags): Promise<num
     }
     const applied = await store.migrate();
     ctx.stderr.write(applied.length > 0 ? `applied ${applied.join(', ')}\n` : 'the database is up to date\n');
+    return EXIT.success;
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * `deploylite secrets rotate-key`. With the key file (the default), a new key is put in front
+ * of it, every secret re-sealed and every data key re-wrapped, then the old keys dropped;
+ * running servers read the file again when they meet the new key. With keys from
+ * configuration, the operator sets DEPLOYLITE_MASTER_KEY to the new key and
+ * DEPLOYLITE_MASTER_KEY_PREVIOUS to the old one first, runs this, then drops the old one.
+ */
+async function runRotateKey(ctx: ServiceContext, flags: RotateKeyFlags): Promise<number> {
+  const settings = resolveServerSettings({ ...flags, runner: false }, ctx.env, ctx.cwd);
+  const store = await openStore(settings);
+  try {
+    if ((await store.migrationStatus()).pending.length > 0) throw new UsageError('the database needs migrating first: run deploylite migrate');
+    const fromFile = settings.masterKeys === undefined;
+    if (fromFile) addMasterKey(settings.dataDir);
+    const keys = loadMasterKeys(settings.dataDir, settings.masterKeys);
+    const report = await new SecretVault(store.secrets, keys, systemClock).rotate();
+    const lines = [
+      `master key ${report.masterKeyId} is current (${keys.source})`,
+      `  ${report.resealed} secret${report.resealed === 1 ? '' : 's'} re-sealed under data key ${report.dataKeyId}`,
+      `  ${report.dataKeysRewrapped} older data key${report.dataKeysRewrapped === 1 ? '' : 's'} re-wrapped under the new master key`,
+    ];
+    if (fromFile) {
+      retireOldMasterKeys(settings.dataDir);
+      lines.push(`  older master keys removed from ${keys.source}`);
+    } else {
+      lines.push('  now remove DEPLOYLITE_MASTER_KEY_PREVIOUS and restart the servers');
+    }
+    ctx.stderr.write(`${lines.join('\n')}\n`);
     return EXIT.success;
   } finally {
     await store.close();

@@ -12,3 +12,4 @@ export * from './matrix.js';
 export { PULL_REQUEST_TYPES } from './model.js';
 export type { CompiledFilterPattern } from './filter-pattern.js';
 export { compileFilterPattern, matchesFilterPatterns } from './filter-pattern.js';
+export { jobSecrets } from './job-secrets.js';

@@ -81,6 +81,8 @@ export interface JobSpec {
   /** Kept for the server's scheduler and container executors; the local executor ignores them. */
   readonly runsOn?: readonly string[];
   readonly image?: string;
+  /** The deployment environment the job runs in: on a server, its secrets override the project's. */
+  readonly environment?: string;
   readonly position: SourcePosition;
 }
 

@@ -9,7 +9,7 @@ import { entriesByKey, readEntries } from './read-mapping.js';
 import { readMatrix } from './read-matrix.js';
 import { readRetry } from './read-retry.js';
 import { readStep } from './read-step.js';
-import { describeNode, readBoolean, readDuration, readInteger, readText, readTextList, readTextMap, reportType } from './read-values.js';
+import { describeNode, readBoolean, readDuration, readInteger, readText, readTextList, readTextMap, reportType, valueTarget } from './read-values.js';
 
 /** A job as read, with the nodes of its `needs` so unknown jobs can be pointed at. */
 export interface ReadJob {
@@ -19,8 +19,11 @@ export interface ReadJob {
 
 const JOB_KEYS = [
   'name', 'needs', 'if', 'env', 'steps', 'matrix', 'fail-fast', 'max-parallel', 'timeout', 'retry',
-  'continue-on-error', 'outputs', 'rollback', 'artifacts', 'cache', 'runs-on', 'image',
+  'continue-on-error', 'outputs', 'rollback', 'artifacts', 'cache', 'runs-on', 'image', 'environment',
 ] as const;
+
+/** Environment names are also secret scopes and API path segments: no dots, slashes or spaces. */
+const ENVIRONMENT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** Advice for keys that users of GitHub Actions and GitLab CI write out of habit. */
 const JOB_HINTS: Readonly<Record<string, string>> = {
@@ -104,8 +107,21 @@ export function readJob(ctx: ReadContext, id: string, keyNode: Node, node: Node 
   if (runsOn) take(readTextList(ctx, runsOn, 'a runner label or a list of labels'), (v) => (job.runsOn = v.map((item) => item.text)));
   const image = field('image');
   if (image) take(readText(ctx, image), (v) => (job.image = v));
+  const environment = field('environment');
+  if (environment) take(readEnvironment(ctx, environment), (v) => (job.environment = v));
 
   return { spec: job, needs };
+}
+
+/** `environment: production`: a fixed name (secrets are chosen before the job starts). */
+function readEnvironment(ctx: ReadContext, entry: Entry): string | undefined {
+  const name = readText(ctx, entry, { template: false });
+  if (name === undefined) return undefined;
+  if (!ENVIRONMENT_NAME.test(name)) {
+    ctx.report.error('pipeline.invalid-environment', `environment "${name}" must be lower-case letters, digits and dashes (at most 63), starting with a letter or digit`, valueTarget(entry));
+    return undefined;
+  }
+  return name;
 }
 
 function readSteps(

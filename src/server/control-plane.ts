@@ -104,7 +104,8 @@ export async function startControlPlane(
     onLeaseLost: config.onLeaseLost,
     maxRequeues: config.maxRequeues,
   });
-  const coordinator = new RunCoordinator({ store, scheduler, mirrors, logs, metrics, clock, logger: logger.child({ module: 'runs' }), workspaceDir });
+  const vault = new SecretVault(store.secrets, loadMasterKeys(config.dataDir, config.masterKeys), clock);
+  const coordinator = new RunCoordinator({ store, scheduler, mirrors, logs, metrics, clock, logger: logger.child({ module: 'runs' }), workspaceDir, secrets: vault });
   const sessions = new SessionService({
     identity: store.identity,
     signer: createAccessTokenSigner(jwtSigningKey(config)),
@@ -113,7 +114,6 @@ export async function startControlPlane(
     events: { loginFailed: (reason) => metrics.loginFailures.inc({ reason }), refreshReplayed: () => metrics.refreshReplays.inc() },
   });
   const principals = new PrincipalResolver(store, sessions, clock);
-  const vault = new SecretVault(store.secrets, loadMasterKeys(config.dataDir, config.masterKeys), clock);
   const audit = new AuditTrail(store.audit, clock, logger.child({ module: 'audit' }));
   const guard = new RequestGuard(store, principals, metrics);
   const schedules = new ScheduleTicker(store, mirrors, coordinator, clock, logger.child({ module: 'schedules' }));

@@ -104,8 +104,6 @@ export interface SecretStore {
   addDataKey(key: Omit<DataKeyRecord, 'id'>): Promise<DataKeyRecord>;
   /** Re-wraps a data key under another master key (rotation): the key itself does not change. */
   rewrapDataKey(id: number, wrapped: string, nonce: string, masterKeyId: string): Promise<void>;
-  /** Deletes data keys no secret uses any more, except `keep`. */
-  deleteUnusedDataKeys(keep: number): Promise<number>;
 
   /** Creates or replaces (project, environment, name). */
   putSecret(secret: NewSecret): Promise<SecretRecord>;

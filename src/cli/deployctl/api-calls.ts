@@ -1,7 +1,7 @@
 /** One function per endpoint of docs/api.md that `deployctl` calls. */
 import type { ApiClient, ApiResponse } from './api-client.js';
 import { segment } from './api-client.js';
-import type { CreatedProject, LogPage, RunnerList, RunWithJobs, TokenList, Whoami } from './api-schemas.js';
+import type { AuditPage, CreatedProject, LogPage, RunnerList, RunWithJobs, SessionTokens, TokenList, Whoami } from './api-schemas.js';
 import * as schema from './api-schemas.js';
 
 export const whoami = (client: ApiClient): Promise<ApiResponse<Whoami>> => client.request('GET', '/whoami', schema.Whoami);
@@ -43,7 +43,84 @@ export const openJobLogEvents = (client: ApiClient, jobId: string, after: number
 
 export const listRunners = (client: ApiClient): Promise<ApiResponse<RunnerList>> => client.request('GET', '/runners', schema.RunnerList);
 
-export const createToken = (client: ApiClient, body: { name: string; kind: string; expiresIn?: string }) =>
-  client.request('POST', '/tokens', schema.CreatedToken, { body });
+export interface NewToken {
+  readonly name: string;
+  readonly kind: string;
+  readonly expiresIn?: string;
+  readonly projects?: readonly string[] | '*';
+  readonly role?: string;
+  readonly admin?: boolean;
+}
 
-export const listTokens = (client: ApiClient): Promise<ApiResponse<TokenList>> => client.request('GET', '/tokens', schema.TokenList);
+export const createToken = (client: ApiClient, body: NewToken) => client.request('POST', '/tokens', schema.CreatedToken, { body });
+
+export const listTokens = (client: ApiClient, all = false): Promise<ApiResponse<TokenList>> =>
+  client.request('GET', '/tokens', schema.TokenList, all ? { query: { all: 'true' } } : {});
+
+export const revokeToken = (client: ApiClient, id: number) => client.requestEmpty('DELETE', `/tokens/${segment(id)}`);
+
+// Sessions: `client` sends no credential to login and refresh (the body holds it).
+
+export const logIn = (client: ApiClient, username: string, password: string): Promise<ApiResponse<SessionTokens>> =>
+  client.request('POST', '/auth/login', schema.SessionTokens, { body: { username, password } });
+
+export const refreshSession = (client: ApiClient, refreshToken: string): Promise<ApiResponse<SessionTokens>> =>
+  client.request('POST', '/auth/refresh', schema.SessionTokens, { body: { refreshToken } });
+
+export const logOut = (client: ApiClient) => client.requestEmpty('POST', '/auth/logout');
+
+export const changeOwnPassword = (client: ApiClient, currentPassword: string, newPassword: string) =>
+  client.requestEmpty('PUT', '/users/me/password', { body: { currentPassword, newPassword } });
+
+// Users (admins only).
+
+export const listUsers = (client: ApiClient) => client.request('GET', '/users', schema.UserList);
+
+export const createUser = (client: ApiClient, body: { username: string; password: string; isAdmin: boolean }) =>
+  client.request('POST', '/users', schema.User, { body });
+
+export const updateUser = (client: ApiClient, username: string, body: { password?: string; isAdmin?: boolean; disabled?: boolean }) =>
+  client.request('PATCH', `/users/${segment(username)}`, schema.User, { body });
+
+// Project members and secrets.
+
+export const listMembers = (client: ApiClient, project: string) => client.request('GET', `/projects/${segment(project)}/members`, schema.MemberList);
+
+export const setMember = (client: ApiClient, project: string, username: string, role: string) =>
+  client.request('PUT', `/projects/${segment(project)}/members/${segment(username)}`, schema.Member, { body: { role } });
+
+export const removeMember = (client: ApiClient, project: string, username: string) =>
+  client.requestEmpty('DELETE', `/projects/${segment(project)}/members/${segment(username)}`);
+
+export const listSecrets = (client: ApiClient, project: string) => client.request('GET', `/projects/${segment(project)}/secrets`, schema.SecretList);
+
+/** The value travels in the body only, never in the URL (which proxies log). */
+export const putSecret = (client: ApiClient, project: string, name: string, value: string, environment: string | undefined) =>
+  client.request('PUT', `/projects/${segment(project)}/secrets/${segment(name)}`, schema.Secret, {
+    body: { value, ...(environment !== undefined && { environment }) },
+  });
+
+export const deleteSecret = (client: ApiClient, project: string, name: string, environment: string | undefined) =>
+  client.requestEmpty('DELETE', `/projects/${segment(project)}/secrets/${segment(name)}`, { query: { environment } });
+
+// The audit log (admins only).
+
+export interface AuditFilters {
+  readonly actor?: string;
+  readonly action?: string;
+  readonly resource?: string;
+  readonly status?: string;
+  /** Epoch milliseconds. */
+  readonly since?: number;
+  readonly until?: number;
+  /** Entries older than this id (the `next` of the previous page). */
+  readonly before?: number;
+  readonly limit?: number;
+}
+
+export const queryAudit = (client: ApiClient, filters: AuditFilters): Promise<ApiResponse<AuditPage>> =>
+  client.request('GET', '/audit', schema.AuditPage, { query: { ...filters } });
+
+/** Every matching entry, one JSON object a line, as the server streams it. */
+export const exportAudit = (client: ApiClient, filters: AuditFilters, signal: AbortSignal) =>
+  client.openStream('/audit', { ...filters, format: 'jsonl' }, signal, 'application/x-ndjson');

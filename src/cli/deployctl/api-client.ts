@@ -1,11 +1,12 @@
 import type * as z from 'zod/mini';
 import { ApiErrorBody } from './api-schemas.js';
 import { ApiError, BadResponseError, ServerUnreachableError } from './api-errors.js';
+import type { Credentials } from './credentials.js';
 
 export interface ApiClientOptions {
   /** Base URL without a trailing slash, e.g. `https://ci.example.com`. */
   readonly server: string;
-  readonly token: string;
+  readonly credentials: Credentials;
   readonly fetch: typeof globalThis.fetch;
   /** Aborts every request (Ctrl-C). */
   readonly signal: AbortSignal;
@@ -20,9 +21,16 @@ export interface ApiResponse<T> {
 }
 
 type Query = Record<string, string | number | undefined>;
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RequestInit {
+  readonly query?: Query;
+  readonly body?: unknown;
+}
 
 /**
- * HTTP access to `/api/v1` of one server with one token. Every failure becomes one of
+ * HTTP access to `/api/v1` of one server with one set of credentials (renewed on a 401 when
+ * they can be, see Credentials). Every failure becomes one of
  * ApiError (an error status), ServerUnreachableError (no answer) or BadResponseError (an
  * answer that breaks the contract), except an abort by `signal`, which is rethrown as is.
  * The token only ever travels in the Authorization header; no message includes it.
@@ -35,10 +43,10 @@ export class ApiClient {
   }
 
   async request<S extends z.ZodMiniType>(
-    method: 'GET' | 'POST',
+    method: Method,
     path: string,
     schema: S,
-    init: { query?: Query; body?: unknown } = {},
+    init: RequestInit = {},
   ): Promise<ApiResponse<z.infer<S>>> {
     const signal = AbortSignal.any([this.options.signal, AbortSignal.timeout(this.options.requestTimeoutMs)]);
     const response = await this.send(method, path, init, signal, 'application/json');
@@ -61,23 +69,44 @@ export class ApiClient {
     return { value: parsed.data as z.infer<S>, raw };
   }
 
+  /** A request answered with an empty success (204), e.g. a DELETE. */
+  async requestEmpty(method: Method, path: string, init: RequestInit = {}): Promise<void> {
+    const signal = AbortSignal.any([this.options.signal, AbortSignal.timeout(this.options.requestTimeoutMs)]);
+    const response = await this.send(method, path, init, signal, 'application/json');
+    const text = await this.readText(response, signal);
+    if (!response.ok) throw this.errorFrom(response, text);
+  }
+
   /**
-   * Opens a Server-Sent Events stream and returns its body once the server has answered
-   * with a success status. The caller reads (and may abort) the stream with `signal`.
+   * Opens a streamed answer (Server-Sent Events by default, or e.g. JSON lines) and returns
+   * its body once the server has answered with a success status. The caller reads (and may
+   * abort) the stream with `signal`.
    */
-  async openStream(path: string, query: Query, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
-    const response = await this.send('GET', path, { query }, signal, 'text/event-stream');
+  async openStream(path: string, query: Query, signal: AbortSignal, accept = 'text/event-stream'): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.send('GET', path, { query }, signal, accept);
     if (!response.ok) throw this.errorFrom(response, await this.readText(response, signal));
-    if (!response.body) throw new BadResponseError(`the server at ${this.server} sent an empty event stream for ${apiPath(path)}`);
+    if (!response.body) throw new BadResponseError(`the server at ${this.server} sent an empty stream for ${apiPath(path)}`);
     return response.body;
   }
 
-  private async send(method: string, path: string, init: { query?: Query; body?: unknown }, signal: AbortSignal, accept: string) {
+  /** Sends the request; a 401 to a token that can be renewed is sent once more with the new one. */
+  private async send(method: Method, path: string, init: RequestInit, signal: AbortSignal, accept: string) {
+    const token = await this.options.credentials.current();
+    const response = await this.sendWith(token, method, path, init, signal, accept);
+    if (response.status !== 401 || token === undefined) return response;
+    const renewed = await this.options.credentials.renew(token);
+    if (renewed === undefined) return response;
+    await response.body?.cancel().catch(() => undefined);
+    return this.sendWith(renewed, method, path, init, signal, accept);
+  }
+
+  private async sendWith(token: string | undefined, method: Method, path: string, init: RequestInit, signal: AbortSignal, accept: string) {
     const url = new URL(`${this.server}${apiPath(path)}`);
     for (const [name, value] of Object.entries(init.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value));
     }
-    const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}`, accept };
+    const headers: Record<string, string> = { accept };
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
     if (init.body !== undefined) headers['content-type'] = 'application/json';
     try {
       return await this.options.fetch(url, {

@@ -14,8 +14,51 @@ export const ApiErrorBody = z.looseObject({
   error: z.looseObject({ code: z.string(), message: z.string(), field: z.optional(z.string()) }),
 });
 
-export const Whoami = z.looseObject({ name: z.string(), kind: z.string() });
+/** `username`, `isAdmin` and `projects` arrived with users and roles; older servers lack them. */
+export const Whoami = z.looseObject({
+  name: z.string(),
+  kind: z.string(),
+  username: z.optional(z.nullable(z.string())),
+  isAdmin: z.optional(z.boolean()),
+  projects: z.optional(z.record(z.string(), z.string())),
+});
 export type Whoami = z.infer<typeof Whoami>;
+
+/** POST /auth/login and /auth/refresh: never printed, only saved (0600). */
+export const SessionTokens = z.looseObject({
+  accessToken: z.string(),
+  accessTokenExpiresAt: z.number(),
+  refreshToken: z.string(),
+  refreshTokenExpiresAt: z.number(),
+  user: z.looseObject({ id: z.number(), username: z.string(), isAdmin: z.boolean() }),
+});
+export type SessionTokens = z.infer<typeof SessionTokens>;
+
+export const User = z.looseObject({ id: z.number(), username: z.string(), isAdmin: z.boolean(), disabled: z.boolean(), createdAt: Time });
+export type User = z.infer<typeof User>;
+export const UserList = z.looseObject({ users: z.array(User) });
+
+export const Member = z.looseObject({ username: z.string(), role: z.string(), since: Time });
+export const MemberList = z.looseObject({ members: z.array(Member) });
+
+/** A secret's name and scope; the API never sends its value. */
+export const Secret = z.looseObject({ name: z.string(), environment: z.nullable(z.string()), createdAt: Time, updatedAt: Time, updatedBy: z.string() });
+export type Secret = z.infer<typeof Secret>;
+export const SecretList = z.looseObject({ secrets: z.array(Secret) });
+
+export const AuditEntry = z.looseObject({
+  id: z.number(),
+  time: Time,
+  actor: z.string(),
+  action: z.string(),
+  resource: z.string(),
+  status: z.string(),
+  httpStatus: z.optional(z.nullable(z.number())),
+  sourceIp: z.optional(z.string()),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+export const AuditPage = z.looseObject({ entries: z.array(AuditEntry), next: z.nullable(z.number()) });
+export type AuditPage = z.infer<typeof AuditPage>;
 
 export const Project = z.looseObject({
   id: z.number(),
@@ -95,6 +138,10 @@ export const RunnerList = z.looseObject({
 });
 export type RunnerList = z.infer<typeof RunnerList>;
 
+/** What an API token may do: projects by id (or every project of its owner) up to a role. */
+const TokenScope = z.looseObject({ projects: z.union([z.array(z.number()), z.literal('*')]), role: z.string(), admin: z.optional(z.boolean()) });
+export type TokenScope = z.infer<typeof TokenScope>;
+
 export const CreatedToken = z.looseObject({
   id: z.number(),
   name: z.string(),
@@ -102,6 +149,7 @@ export const CreatedToken = z.looseObject({
   token: z.string(),
   createdAt: Time,
   expiresAt: z.nullable(Time),
+  scope: z.optional(z.nullable(TokenScope)),
 });
 
 export const TokenList = z.looseObject({
@@ -113,6 +161,8 @@ export const TokenList = z.looseObject({
       createdAt: Time,
       expiresAt: z.nullable(Time),
       revokedAt: z.nullable(Time),
+      owner: z.optional(z.nullable(z.string())),
+      scope: z.optional(z.nullable(TokenScope)),
     }),
   ),
 });

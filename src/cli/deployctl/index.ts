@@ -4,3 +4,5 @@ export { DEFAULT_TIMING } from './deployctl-context.js';
 export { runDeployctl } from './run-deployctl.js';
 export type { ConfigLocation } from './saved-login.js';
 export { resolveConfigPath } from './saved-login.js';
+export type { SecretInput } from './secret-input.js';
+export { createStdinInput } from './secret-input.js';

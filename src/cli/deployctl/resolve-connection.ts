@@ -1,10 +1,13 @@
 import { UsageError } from '../../core/index.js';
+import type { SavedSession } from './saved-login.js';
 import { readSavedLogin } from './saved-login.js';
 
 export interface Connection {
   /** Normalised base URL: scheme, host, port and path prefix, without a trailing slash. */
   readonly server: string;
   readonly token: string;
+  /** When the token is the saved session's access token: how to renew it. */
+  readonly session?: SavedSession;
 }
 
 export interface ConnectionSources {
@@ -14,7 +17,7 @@ export interface ConnectionSources {
   readonly configPath: string;
 }
 
-const LOGIN_HINT = 'deployctl login --server URL --token TOKEN';
+const LOGIN_HINT = '`deployctl login --server URL --user NAME` (or --token TOKEN)';
 
 /**
  * Server and token, each from the first of: flags, environment, the saved login. The
@@ -25,15 +28,17 @@ export function resolveConnection(sources: ConnectionSources): Connection {
   const { flags, env } = sources;
   let server = pick(flags.server, '--server') ?? pick(env.server, 'DEPLOYLITE_SERVER');
   let token = nonEmpty(flags.token) ?? nonEmpty(env.token);
+  let session: SavedSession | undefined;
   const saved = server && token ? undefined : readSavedLogin(sources.configPath);
   server ??= saved ? { value: saved.server, source: sources.configPath } : undefined;
   if (!server) {
-    throw new UsageError(`no server given: pass --server URL, set DEPLOYLITE_SERVER, or save one with \`${LOGIN_HINT}\``);
+    throw new UsageError(`no server given: pass --server URL, set DEPLOYLITE_SERVER, or save one with ${LOGIN_HINT}`);
   }
   const url = normalizeServerUrl(server.value, server.source);
   if (token === undefined && saved) {
     if (normalizeServerUrl(saved.server, sources.configPath) === url) {
       token = saved.token;
+      session = saved.session;
     } else {
       throw new UsageError(
         `no token for ${url} (the saved login in ${sources.configPath} is for ${saved.server}): ` +
@@ -42,9 +47,9 @@ export function resolveConnection(sources: ConnectionSources): Connection {
     }
   }
   if (token === undefined) {
-    throw new UsageError(`no token given: pass --token TOKEN, set DEPLOYLITE_TOKEN, or save one with \`${LOGIN_HINT}\``);
+    throw new UsageError(`no token given: pass --token TOKEN, set DEPLOYLITE_TOKEN, or save one with ${LOGIN_HINT}`);
   }
-  return { server: url, token };
+  return { server: url, token, ...(session && { session }) };
 }
 
 /** `https://ci.example.com/` → `https://ci.example.com`; anything but http(s) is a usage error. */

@@ -52,3 +52,25 @@ export function templateContexts(template: string): Set<string> {
   }
   return contexts;
 }
+
+/** Secrets a template (`${{ }}` parts) or a condition (`if:`) reads: names, or 'all'. */
+export function secretsRead(text: string, kind: 'template' | 'condition'): ReadonlySet<string> | 'all' {
+  const names = new Set<string>();
+  for (const source of kind === 'condition' ? conditionSources(text) : templateSources(text)) {
+    const result = parseExpression(source.trim());
+    if (!result.ok) continue;
+    if (result.parsed.secrets === 'all') return 'all';
+    result.parsed.secrets.forEach((name) => names.add(name));
+  }
+  return names;
+}
+
+function templateSources(template: string): string[] {
+  return splitTemplate(template).segments.flatMap((segment) => (segment.kind === 'expression' && segment.source.trim() !== '' ? [segment.source] : []));
+}
+
+function conditionSources(condition: string): string[] {
+  const form = conditionForm(condition);
+  if (form.kind === 'expression') return [form.source];
+  return form.kind === 'template' ? templateSources(form.template) : [];
+}

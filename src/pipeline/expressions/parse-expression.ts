@@ -1,6 +1,6 @@
 import type { Expr } from '@actions/expressions';
 import { Lexer, Parser } from '@actions/expressions';
-import { Binary, ContextAccess, FunctionCall, Grouping, IndexAccess, Logical, Star, Unary } from '@actions/expressions/ast';
+import { Binary, ContextAccess, FunctionCall, Grouping, IndexAccess, Literal, Logical, Star, Unary } from '@actions/expressions/ast';
 import { MAX_EXPRESSION_LENGTH } from '@actions/expressions/errors';
 import type { FunctionInfo } from '@actions/expressions/funcs/info';
 
@@ -37,6 +37,12 @@ export interface ParsedExpression {
   readonly contexts: ReadonlySet<string>;
   /** Whether it calls success(), failure(), always() or cancelled() (disables the implicit success()). */
   readonly callsStatusFunction: boolean;
+  /**
+   * The secrets it reads by name (`secrets.TOKEN`, `secrets['TOKEN']`, upper-cased as secret
+   * names are case-insensitive), or 'all' when it reads the context some other way
+   * (`toJSON(secrets)`, `secrets[matrix.name]`) and any secret may be needed.
+   */
+  readonly secrets: ReadonlySet<string> | 'all';
 }
 
 export type ParseResult = { readonly ok: true; readonly parsed: ParsedExpression } | { readonly ok: false; readonly message: string };
@@ -98,10 +104,18 @@ function truncate(text: string): string {
 
 function describe(ast: Expr | undefined): ParsedExpression {
   const contexts = new Set<string>();
+  const secrets = new Set<string>();
+  let allSecrets = false;
   let callsStatusFunction = false;
   const visit = (node: Expr): void => {
-    if (node instanceof ContextAccess) {
-      contexts.add(node.name.lexeme.toLowerCase());
+    const secretName = namedSecret(node);
+    if (secretName !== undefined) {
+      contexts.add('secrets');
+      secrets.add(secretName.toUpperCase());
+    } else if (node instanceof ContextAccess) {
+      const name = node.name.lexeme.toLowerCase();
+      contexts.add(name);
+      if (name === 'secrets') allSecrets = true;
     } else if (node instanceof FunctionCall) {
       if (STATUS_FUNCTIONS.includes(node.functionName.lexeme.toLowerCase())) callsStatusFunction = true;
       node.args.forEach(visit);
@@ -120,5 +134,13 @@ function describe(ast: Expr | undefined): ParsedExpression {
     }
   };
   if (ast !== undefined) visit(ast);
-  return { ast, contexts, callsStatusFunction };
+  return { ast, contexts, callsStatusFunction, secrets: allSecrets ? 'all' : secrets };
+}
+
+/** `secrets.NAME` and `secrets['NAME']`: the name, else undefined. */
+function namedSecret(node: Expr): string | undefined {
+  if (!(node instanceof IndexAccess) || !(node.expr instanceof ContextAccess) || node.expr.name.lexeme.toLowerCase() !== 'secrets') return undefined;
+  if (!(node.index instanceof Literal)) return undefined;
+  const value = (node.index.literal as { value?: unknown }).value;
+  return typeof value === 'string' ? value : undefined;
 }

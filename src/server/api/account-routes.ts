@@ -1,13 +1,12 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createRoute, z } from '@hono/zod-openapi';
-import { ConflictError, InvalidRequestError, NotFoundError, parseDuration, UnauthorizedError } from '../../core/index.js';
+import { ConflictError, InvalidRequestError, NotFoundError, parseDuration } from '../../core/index.js';
 import type { TokenScope } from '../../store/index.js';
-import { authorize } from '../auth/authorize.js';
-import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { hashPassword } from '../auth/passwords.js';
 import type { Principal } from '../auth/principal.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 import type { ApiEnv } from './api-env.js';
-import { sourceAddress } from './guard-middleware.js';
+import { authorizeInHandler, sourceAddress } from './guard-middleware.js';
 import * as I from './identity-schemas.js';
 import { presentToken, presentUser } from './present.js';
 import { body, errors, json, noContent, pathParam, security } from './route-helpers.js';
@@ -64,7 +63,7 @@ export function registerAccountRoutes(app: OpenAPIHono<ApiEnv>, services: ApiSer
       const user = principal.userId === null ? undefined : await identity.getUser(principal.userId);
       if (!user || principal.kind === 'admin') throw new InvalidRequestError('this credential has no password to change');
       const { currentPassword, newPassword } = c.req.valid('json');
-      if (!(await verifyPassword(currentPassword, user.passwordHash))) throw new UnauthorizedError('the current password is wrong');
+      await sessions.confirmPassword(user, currentPassword, sourceAddress(c));
       await identity.updateUser(user.id, { passwordHash: await hashPassword(newPassword) });
       // Every session signed in with the old password ends, this one included.
       await identity.revokeUserSessions(user.id, clock.now());
@@ -101,11 +100,13 @@ export function registerAccountRoutes(app: OpenAPIHono<ApiEnv>, services: ApiSer
       const user = await identity.getUserByName(username);
       if (!user) throw new NotFoundError(`user "${username}" does not exist`);
       const now = clock.now();
-      const updated = await identity.updateUser(user.id, {
+      const changes = {
         ...(input.password !== undefined ? { passwordHash: await hashPassword(input.password) } : {}),
         ...(input.isAdmin !== undefined ? { isAdmin: input.isAdmin } : {}),
         ...(input.disabled !== undefined ? { disabledAt: input.disabled ? (user.disabledAt ?? now) : null } : {}),
-      });
+      };
+      // An empty change is a no-op, not an UPDATE without a SET (which the database refuses).
+      const updated = Object.keys(changes).length > 0 ? await identity.updateUser(user.id, changes) : user;
       if (input.password !== undefined || input.disabled === true || input.isAdmin === false) await identity.revokeUserSessions(user.id, now);
       return c.json(presentUser(updated ?? user), 200);
     },
@@ -116,7 +117,7 @@ export function registerAccountRoutes(app: OpenAPIHono<ApiEnv>, services: ApiSer
     async (c) => {
       const principal = c.get('principal');
       const input = c.req.valid('json');
-      if (input.kind === 'runner-registration') authorize(principal, 'runner:manage');
+      if (input.kind === 'runner-registration') authorizeInHandler(c, services.metrics, 'runner:manage');
       const ttl = input.expiresIn === 'never' ? null : input.expiresIn !== undefined ? parseDuration(input.expiresIn) : DEFAULT_TTL[input.kind];
       if (ttl === undefined) throw new InvalidRequestError(`expiresIn: "${input.expiresIn}" is not a duration`, 'expiresIn');
       const scope = input.kind === 'api' ? await tokenScope(principal, input) : null;
@@ -148,7 +149,7 @@ export function registerAccountRoutes(app: OpenAPIHono<ApiEnv>, services: ApiSer
     async (c) => {
       const principal = c.get('principal');
       const all = c.req.valid('query').all === 'true';
-      if (all) authorize(principal, 'token:manage-all');
+      if (all) authorizeInHandler(c, services.metrics, 'token:manage-all');
       const owners = new Map((await identity.listUsers()).map((u) => [u.id, u.username]));
       const tokens = (await store.listTokens())
         .filter((t) => t.kind !== 'runner' && (all || (principal.userId !== null && t.userId === principal.userId)))

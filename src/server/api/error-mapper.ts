@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { coerceError, DeployliteError, InvalidRequestError, TooManyRequestsError } from '../../core/index.js';
+import { coerceError, DeployliteError, InvalidRequestError, TooManyRequestsError, UnauthorizedError } from '../../core/index.js';
 import type { Logger } from '../../core/index.js';
 
 const STATUS: Record<string, ContentfulStatusCode> = {
@@ -49,6 +49,7 @@ const HTTP_EXCEPTIONS: Partial<Record<ContentfulStatusCode, { code: string; mess
 
 function statusOf(error: DeployliteError): ContentfulStatusCode {
   if (error instanceof TooManyRequestsError) return 429;
+  if (error instanceof UnauthorizedError) return 401;
   if (error.name === 'ConflictError') return 409;
   if (error.name === 'InvalidRequestError' || error.name === 'UsageError') return 400;
   if (error.name === 'NotFoundError') return 404;

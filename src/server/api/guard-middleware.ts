@@ -4,6 +4,9 @@ import { matchedRoutes } from 'hono/route';
 import { ForbiddenError } from '../../core/index.js';
 import type { Logger } from '../../core/index.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
+import { authorize } from '../auth/authorize.js';
+import type { Action } from '../auth/permissions.js';
+import type { ServerMetrics } from '../metrics.js';
 import type { ApiEnv } from './api-env.js';
 import type { RequestGuard } from './request-guard.js';
 import { DeniedError } from './request-guard.js';
@@ -59,6 +62,22 @@ export function guardRoutes(guard: RequestGuard, logger: Logger): MiddlewareHand
     }
     return next();
   };
+}
+
+/**
+ * A second check inside a handler, where the action depends on the body or the query (a
+ * registration token rather than an API token; every user's tokens rather than one's own).
+ * A refusal is counted and audited as the guard's are, under the action refused.
+ */
+export function authorizeInHandler(c: Context<ApiEnv>, metrics: ServerMetrics, action: Action): void {
+  try {
+    authorize(c.get('principal'), action);
+  } catch (error) {
+    c.set('action', action);
+    c.set('denied', true);
+    metrics.policyDenied.inc({ action });
+    throw error;
+  }
 }
 
 /** Runner traffic that changes nothing a person did: polls, log batches and results would flood the log. */

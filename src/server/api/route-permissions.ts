@@ -34,7 +34,7 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule | typeof PUBLIC>> = 
 
   'POST /api/v1/auth/logout': { action: 'session:logout' },
   'GET /api/v1/whoami': { action: 'session:read' },
-  'PUT /api/v1/users/me/password': { action: 'session:read' },
+  'PUT /api/v1/users/me/password': { action: 'account:password' },
 
   'GET /api/v1/projects': { action: 'project:list' },
   'POST /api/v1/projects': { action: 'project:create' },

@@ -1,9 +1,11 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createRoute, z } from '@hono/zod-openapi';
-import { ForbiddenError } from '../../core/index.js';
+import { coerceError, ForbiddenError } from '../../core/index.js';
+import type { JobAssignment } from '../../protocol/index.js';
 import { JobResult, LogBatch, LogBatchResponse, PollRequest, PollResponse, RegisterRunnerRequest, RegisterRunnerResponse } from '../../protocol/index.js';
 import type { RunnerRecord } from '../../store/index.js';
 import type { Principal } from '../auth/principal.js';
+import { openAssignment } from '../scheduler/sealed-assignment.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 import type { ApiEnv } from './api-env.js';
 import { presentRunner } from './present.js';
@@ -60,7 +62,20 @@ export function registerRunnerRoutes(app: OpenAPIHono<ApiEnv>, services: ApiServ
     createRoute({ method: 'post', path: '/api/v1/runner/poll', security, request: body(PollRequest), responses: { 200: json(PollResponse, 'work, cancellations and lost leases'), ...errors } }),
     async (c) => {
       const runner = await runnerOf(c.get('principal'));
-      return c.json(await scheduler.poll(runner, c.req.valid('json'), c.req.raw.signal), 200);
+      const answer = await scheduler.poll(runner, c.req.valid('json'), c.req.raw.signal);
+      const jobs: JobAssignment[] = [];
+      for (const job of answer.jobs) {
+        try {
+          jobs.push(await openAssignment(job, services.vault));
+        } catch (thrown) {
+          // The job cannot run without its secrets: it fails with the reason instead of
+          // going to a runner that would run it without them.
+          const error = coerceError(thrown).message;
+          logger.error('a job could not be handed to its runner', { run_id: job.runId, job: job.jobKey, error });
+          await scheduler.acceptResult(runner, job.leaseId, { status: 'failed', attempts: 0, exitCode: null, error, outputs: {}, rollbackStatus: null, logLines: 0 });
+        }
+      }
+      return c.json({ ...answer, jobs }, 200);
     },
   );
 
@@ -74,7 +89,9 @@ export function registerRunnerRoutes(app: OpenAPIHono<ApiEnv>, services: ApiServ
     }),
     async (c) => {
       const runner = await runnerOf(c.get('principal'));
-      return c.json(await scheduler.acceptLogs(runner, c.req.valid('param').lease, c.req.valid('json')), 200);
+      const batch = c.req.valid('json');
+      const masked = { ...batch, lines: batch.lines.map((line) => ({ ...line, text: services.coordinator.activeSecrets.mask(line.text) })) };
+      return c.json(await scheduler.acceptLogs(runner, c.req.valid('param').lease, masked), 200);
     },
   );
 
@@ -88,7 +105,14 @@ export function registerRunnerRoutes(app: OpenAPIHono<ApiEnv>, services: ApiServ
     }),
     async (c) => {
       const runner = await runnerOf(c.get('principal'));
-      await scheduler.acceptResult(runner, c.req.valid('param').lease, c.req.valid('json'));
+      const result = c.req.valid('json');
+      const mask = (text: string) => services.coordinator.activeSecrets.mask(text);
+      const masked = {
+        ...result,
+        error: result.error === null ? null : mask(result.error),
+        outputs: Object.fromEntries(Object.entries(result.outputs).map(([name, value]) => [name, mask(value)])),
+      };
+      await scheduler.acceptResult(runner, c.req.valid('param').lease, masked);
       return c.json({ ok: true }, 200);
     },
   );

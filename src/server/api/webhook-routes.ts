@@ -17,12 +17,17 @@ export function registerWebhookRoutes(app: OpenAPIHono<ApiEnv>, services: ApiSer
   const { store, coordinator, clock, logger } = services;
   app.post('/api/v1/projects/:project/webhooks/:provider', async (c) => {
     const provider = c.req.param('provider');
+    // Public, so the guard names nothing: a delivery is a mutation (it may start a run) and
+    // is audited under its own action, the host as the actor.
+    c.set('auditAction', 'webhook:deliver');
+    c.set('auditActor', `webhook:${provider.slice(0, 20)}`);
     if (!PROVIDERS.has(provider as Provider)) {
       return c.json({ error: { code: 'webhook.unknown-provider', message: `unknown provider "${provider}" (github, gitea or gitlab)` } }, 404);
     }
     const name = c.req.param('project');
     const project = /^\d+$/.test(name) ? await store.getProject(Number(name)) : await store.getProjectByName(name);
     if (!project) return c.json({ error: { code: 'not-found', message: `project "${name}" does not exist` } }, 404);
+    c.set('resource', `project:${project.name}`);
     const headers: Record<string, string> = {};
     c.req.raw.headers.forEach((value, key) => (headers[key.toLowerCase()] = value));
     const raw = Buffer.from(await c.req.arrayBuffer());
@@ -63,6 +68,7 @@ export function registerWebhookRoutes(app: OpenAPIHono<ApiEnv>, services: ApiSer
         throw thrown;
       });
     if (!run) return c.json({ ignored: `the pipeline's "on:" filters do not match this ${event.name}` }, 202);
+    c.set('resource', `run:${run.id}`);
     return c.json({ runId: run.id }, 201);
   });
 }

@@ -61,7 +61,7 @@ export function createAccessTokenSigner(key: Uint8Array, ttlMs = ACCESS_TOKEN_TT
         return { userId, username: payload['name'], sessionId: payload['sid'] };
       } catch (error) {
         if (error instanceof UnauthorizedError) throw error;
-        if (error instanceof joseErrors.JWTExpired) throw new UnauthorizedError('the access token has expired; refresh it');
+        if (error instanceof joseErrors.JWTExpired) throw new UnauthorizedError('the access token has expired; refresh it', 'auth.token-expired');
         throw new UnauthorizedError('the access token is not valid');
       }
     },

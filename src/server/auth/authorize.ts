@@ -22,6 +22,10 @@ export function authorize(principal: Principal, action: Action, project?: Projec
     case 'user':
       if (!isPerson(principal)) throw new ForbiddenError('runner tokens can only be used by runners');
       return;
+    case 'person':
+      if (!isPerson(principal)) throw new ForbiddenError('runner tokens can only be used by runners');
+      if (principal.kind === 'api') throw new ForbiddenError(`${action} needs a signed-in user, not an API token`);
+      return;
     case 'admin':
       if (!isPerson(principal)) throw new ForbiddenError('runner tokens can only be used by runners');
       if (!principal.isAdmin) throw new ForbiddenError(`${action} needs the admin role`);

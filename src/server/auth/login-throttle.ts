@@ -19,10 +19,10 @@ export interface LoginThrottleLimits {
 export const DEFAULT_LOGIN_LIMITS: LoginThrottleLimits = { perUserAndAddress: 10, perAddress: 100, windowSeconds: 15 * 60 };
 
 /**
- * Slows password guessing without locking anyone out: failures are counted per (user name,
- * address) and per address, and once over the limit the login is refused before the password
- * is hashed — so a flood of guesses costs the server a map lookup, not a scrypt each, and the
- * real user, from another address, can still sign in. Counts live in this process
+ * Slows password guessing without locking anyone out: attempts are counted per (user name,
+ * address) and per address (a success gives its attempt back), and once over the limit the
+ * login is refused before the password is hashed — so a flood of guesses costs the server a
+ * map lookup, not a scrypt each, and the real user, from another address, can still sign in. Counts live in this process
  * (rate-limiter-flexible's memory store); several servers each count their own, which at most
  * multiplies the limit by the number of servers.
  */
@@ -35,28 +35,28 @@ export class LoginThrottle {
     this.byAddress = new RateLimiterMemory({ keyPrefix: 'addr', points: limits.perAddress, duration: limits.windowSeconds, blockDuration: limits.windowSeconds });
   }
 
-  /** Throws LoginThrottledError when this attempt must wait. */
-  async check(username: string, address: string): Promise<void> {
-    for (const [limiter, key] of this.keys(username, address)) {
-      const state = await limiter.get(key);
-      if (state && state.consumedPoints >= limiter.points) throw new LoginThrottledError(Math.max(state.msBeforeNext, 1000));
-    }
-  }
-
-  async failed(username: string, address: string): Promise<void> {
+  /**
+   * Counts this attempt before its password is checked, and throws LoginThrottledError when it
+   * must wait. Counting up front, not after a failure, holds guesses sent all at once to the
+   * same limit as guesses sent one after another: otherwise every one of them would pass the
+   * check while the others are still being hashed.
+   */
+  async attempt(username: string, address: string): Promise<void> {
     for (const [limiter, key] of this.keys(username, address)) {
       try {
         await limiter.consume(key);
       } catch (error) {
-        // Over the limit: consume blocks the key; the next check refuses.
+        // Over the limit: consume blocks the key for the window.
         if (!(error instanceof RateLimiterRes)) throw error;
+        throw new LoginThrottledError(Math.max(error.msBeforeNext, 1000));
       }
     }
   }
 
-  /** A successful login forgets this user's failures from this address (not the address's). */
+  /** A successful login forgets this user's failures from this address, and does not count against the address. */
   async succeeded(username: string, address: string): Promise<void> {
     await this.byUser.delete(userKey(username, address));
+    await this.byAddress.reward(address, 1);
   }
 
   private keys(username: string, address: string): [RateLimiterMemory, string][] {

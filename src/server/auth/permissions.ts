@@ -12,6 +12,7 @@ export type ProjectRole = (typeof PROJECT_ROLES)[number];
 /** Who an action is for: any signed-in user, a project member with at least a role, the system admin, or a runner. */
 export type Requirement =
   | { readonly scope: 'user' }
+  | { readonly scope: 'person' }
   | { readonly scope: 'project'; readonly role: ProjectRole }
   | { readonly scope: 'admin' }
   | { readonly scope: 'runner' }
@@ -24,18 +25,19 @@ export interface Permission {
 }
 
 const user = { scope: 'user' } as const;
+/** A signed-in user or the admin token, not an API token: a leaked script token cannot take over its owner's account. */
+const person = { scope: 'person' } as const;
 const admin = { scope: 'admin' } as const;
 const project = (role: ProjectRole) => ({ scope: 'project', role }) as const;
 
 export const PERMISSIONS = {
   'session:read': { requires: user, description: 'see who you are signed in as' },
   'session:logout': { requires: user, description: 'end your own session' },
-  'token:manage-own': { requires: user, description: 'create, list and revoke your own API tokens (never beyond your own roles)' },
+  'account:password': { requires: person, description: 'change your own password (ends your sessions)' },
+  'token:manage-own': { requires: person, description: 'create, list and revoke your own API tokens (never beyond your own roles)' },
   'project:list': { requires: user, description: 'list the projects you are a member of (all of them for an admin)' },
   'project:create': { requires: user, description: 'create a project; its creator becomes its owner' },
   'project:read': { requires: project('viewer'), description: "read a project's settings (repository credentials redacted)" },
-  'project:update': { requires: project('maintainer'), description: "change a project's repository, pipeline path, branch or limits" },
-  'project:delete': { requires: project('owner'), description: 'delete a project and everything it holds' },
   'member:read': { requires: project('viewer'), description: "list a project's members and their roles" },
   'member:manage': { requires: project('owner'), description: 'add, change and remove project members' },
   'run:read': { requires: project('viewer'), description: 'list runs and jobs, read logs and follow them live' },

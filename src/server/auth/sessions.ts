@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/index.js';
-import { UnauthorizedError } from '../../core/index.js';
+import { InvalidRequestError, UnauthorizedError } from '../../core/index.js';
 import type { IdentityStore, UserRecord } from '../../store/index.js';
 import type { AccessTokenSigner } from './access-tokens.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -52,7 +52,7 @@ export class SessionService {
   async login(username: string, password: string, address: string): Promise<SessionTokens> {
     const { identity, throttle, events } = this.options;
     try {
-      await throttle.check(username, address);
+      await throttle.attempt(username, address);
     } catch (error) {
       events.loginFailed('throttled');
       throw error;
@@ -61,7 +61,6 @@ export class SessionService {
     // Unknown names cost a hash too, so timing does not tell which names exist.
     const valid = password.length <= MAX_PASSWORD_LENGTH && (await verifyPassword(password, user?.passwordHash ?? (await decoyHash())));
     if (!user || !valid) {
-      await throttle.failed(username, address);
       events.loginFailed('password');
       throw new UnauthorizedError(WRONG);
     }
@@ -72,6 +71,20 @@ export class SessionService {
     await throttle.succeeded(username, address);
     if (needsRehash(user.passwordHash)) await identity.updateUser(user.id, { passwordHash: await hashPassword(password) });
     return this.issue(user, randomUUID());
+  }
+
+  /**
+   * Checks a signed-in user's current password (before changing it), throttled like logins:
+   * a stolen access token must not become a way to guess the password without limits.
+   */
+  async confirmPassword(user: UserRecord, password: string, address: string): Promise<void> {
+    const { throttle, events } = this.options;
+    await throttle.attempt(user.username, address);
+    if (password.length > MAX_PASSWORD_LENGTH || !(await verifyPassword(password, user.passwordHash))) {
+      events.loginFailed('password');
+      throw new InvalidRequestError('currentPassword: the current password is wrong', 'currentPassword');
+    }
+    await throttle.succeeded(user.username, address);
   }
 
   async refresh(refreshToken: string): Promise<SessionTokens> {

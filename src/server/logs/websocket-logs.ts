@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -54,7 +55,8 @@ export function attachLogWebSocket(server: Server, services: ApiServices, guard:
           resource: thrown instanceof DeniedError ? thrown.resource : url.pathname,
           status: 'denied',
           httpStatus: error instanceof DeployliteError ? errorStatus(error) : null,
-          traceId: '',
+          // As the REST API: the caller's X-Trace-Id, else a new one, so the entry can be followed up.
+          traceId: String(request.headers['x-trace-id'] ?? '').slice(0, 64) || randomUUID(),
           sourceIp: request.socket.remoteAddress ?? 'unknown',
           detail: { method: 'GET', path: url.pathname },
         });

@@ -3,13 +3,15 @@ import { coerceError, ConflictError, formatDiagnostic, NotFoundError } from '../
 import type { EngineEvent, JobRecord, RunStatus } from '../../engine/index.js';
 import { FINAL_JOB_STATUSES, runPipeline } from '../../engine/index.js';
 import type { Pipeline } from '../../pipeline/index.js';
-import { buildGraph, compilePipeline, interpolate } from '../../pipeline/index.js';
+import { buildGraph, compilePipeline, interpolate, jobSecrets } from '../../pipeline/index.js';
 import type { JobResult } from '../../protocol/index.js';
 import type { ControlStore, ProjectRecord, ServerRunRecord, TriggerInfo } from '../../store/index.js';
 import type { GitMirrors } from '../git/git-mirror.js';
 import type { LogHub } from '../logs/log-hub.js';
 import type { ServerMetrics } from '../metrics.js';
 import { createRemoteDispatcher } from '../scheduler/remote-dispatcher.js';
+import { ActiveSecrets } from './active-secrets.js';
+import type { AssignmentSealer } from '../scheduler/sealed-assignment.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { updateSchedules } from './project-schedules.js';
 
@@ -26,6 +28,16 @@ export interface RunCoordinatorOptions {
   readonly logger: Logger;
   /** An empty directory: job-level `hashFiles()` on the server sees no files. */
   readonly workspaceDir: string;
+  readonly secrets: SecretSource;
+}
+
+/**
+ * Where jobs get their secrets (the SecretVault): names of a project's secrets, values by
+ * name, and sealing of what a queued job carries.
+ */
+export interface SecretSource extends AssignmentSealer {
+  list(projectId: number): Promise<readonly { readonly name: string }[]>;
+  resolve(projectId: number, environment: string | null, names: readonly string[]): Promise<Record<string, string>>;
 }
 
 export interface TriggerRequest {
@@ -60,6 +72,8 @@ const FINISHED: ReadonlySet<RunStatus> = new Set(['success', 'failed', 'cancelle
 export class RunCoordinator {
   private readonly active = new Map<number, { controller: AbortController; done: Promise<void> }>();
   private stopping = false;
+  /** Secret values of the runs driven here: what runners send back is masked with them too. */
+  readonly activeSecrets = new ActiveSecrets();
 
   constructor(private readonly options: RunCoordinatorOptions) {}
 
@@ -186,6 +200,9 @@ export class RunCoordinator {
     };
     const done = (async () => {
       const repository = (await store.getProject(run.projectId))?.repository ?? '';
+      const secrets = await this.jobSecrets(run, pipeline);
+      const values = [...secrets.values()].flatMap((record) => Object.values(record));
+      this.activeSecrets.add(values);
       const result = await runPipeline({
         pipeline,
         source: run.source,
@@ -195,17 +212,18 @@ export class RunCoordinator {
             run,
             repository,
             priority: 0,
-            mask: [],
+            sealer: this.options.secrets,
           }),
         },
         workspaceDir: this.options.workspaceDir,
         // The scheduler and the runners' capacity bound what runs at once, not the driver.
         parallel: 100_000,
         vars: run.options.vars,
+        secretsForJob: (spec) => secrets.get(spec.id) ?? {},
         signal: controller.signal,
         observer,
         attach: run,
-      });
+      }).finally(() => this.activeSecrets.remove(values));
       this.finished(run, result.run.status, result.jobs.length);
     })()
       .catch((thrown: unknown) => this.driverFailed(run, thrown))
@@ -215,6 +233,24 @@ export class RunCoordinator {
         if (!this.stopping && run.concurrencyGroup) void this.startNextSafely(run.projectId, run.concurrencyGroup);
       });
     this.active.set(run.id, { controller, done });
+  }
+
+  /**
+   * Each job's secrets: only those its expressions read (all of the project's when one reads
+   * the context by a computed name), with its environment's values over the project's.
+   * Read when the run is driven, so a retry sees secrets changed since.
+   */
+  private async jobSecrets(run: ServerRunRecord, pipeline: Pipeline): Promise<Map<string, Record<string, string>>> {
+    const { secrets } = this.options;
+    const byJob = new Map<string, Record<string, string>>();
+    let everyName: string[] | undefined;
+    for (const spec of pipeline.jobs) {
+      const read = jobSecrets(spec);
+      if (read !== 'all' && read.size === 0) continue;
+      const names = read === 'all' ? (everyName ??= [...new Set((await secrets.list(run.projectId)).map((s) => s.name))]) : [...read];
+      byJob.set(spec.id, await secrets.resolve(run.projectId, spec.environment ?? null, names));
+    }
+    return byJob;
   }
 
   /**

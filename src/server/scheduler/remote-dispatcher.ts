@@ -2,14 +2,16 @@ import { ConflictError } from '../../core/index.js';
 import type { JobDispatcher, JobOutcome } from '../../engine/index.js';
 import type { JobResult } from '../../protocol/index.js';
 import type { ControlStore, NewQueueItem, QueueItem, ServerRunRecord } from '../../store/index.js';
+import type { AssignmentSealer } from './sealed-assignment.js';
+import { sealAssignment } from './sealed-assignment.js';
 import type { QueuedAssignment, Scheduler } from './scheduler.js';
 
 export interface RemoteDispatchContext {
   readonly run: ServerRunRecord;
   readonly repository: string;
   readonly priority: number;
-  /** Secret values the runner masks in everything it sends back. */
-  readonly mask: readonly string[];
+  /** Seals the job's secrets and env in the queue (the SecretVault). */
+  readonly sealer: AssignmentSealer;
 }
 
 const CANCELLED: JobResult = {
@@ -48,7 +50,8 @@ export function createRemoteDispatcher(store: ControlStore, scheduler: Scheduler
         retry: input.retry ?? null,
         timeoutMs: input.timeoutMs ?? null,
         checkout: { repository: context.repository, sha: run.sha, ref: run.ref },
-        mask: [...context.mask],
+        // Filled in when the job is handed to its runner, from the sealed part.
+        mask: [],
       };
       item = await enqueueOnce(store, scheduler, {
         runId: run.id,
@@ -56,7 +59,7 @@ export function createRemoteDispatcher(store: ControlStore, scheduler: Scheduler
         projectId: run.projectId,
         labels: instance.spec.runsOn ?? [],
         priority: context.priority,
-        payload,
+        payload: await sealAssignment(payload, context.sealer),
         createdAt: input.clock.now(),
       });
     }
@@ -116,3 +119,4 @@ function outcomeOf(result: JobResult): JobOutcome {
     rollbackStatus: result.rollbackStatus,
   };
 }
+

@@ -18,8 +18,11 @@ export interface RotationReport {
   readonly masterKeyId: string;
   readonly dataKeyId: number;
   readonly resealed: number;
-  readonly dataKeysDeleted: number;
+  /** Older data keys, now wrapped under the new master key (queued jobs may still need them). */
+  readonly dataKeysRewrapped: number;
 }
+
+const SEALED_FORMAT = /^v1\.(\d+)\.([A-Za-z0-9+/=]+)\.([A-Za-z0-9+/=]+)$/;
 
 /**
  * Envelope encryption for project secrets. Values are sealed with AES-256-GCM under a data
@@ -79,11 +82,35 @@ export class SecretVault {
   }
 
   /**
+   * Seals what a queued job carries that may hold secret values (its secrets, and its env
+   * interpolated with them), so the job queue never stores them in the clear. `aad` names
+   * the job, so a sealed payload cannot be moved to another.
+   */
+  async seal(value: unknown, aad: string): Promise<string> {
+    const dataKey = await this.currentDataKey();
+    const sealed = seal(this.unwrap(dataKey), Buffer.from(JSON.stringify(value), 'utf8'), `deploylite:queued:v1:${aad}`);
+    return `v1.${dataKey.id}.${sealed.nonce.toString('base64')}.${sealed.ciphertext.toString('base64')}`;
+  }
+
+  async open(text: string, aad: string): Promise<unknown> {
+    const match = SEALED_FORMAT.exec(text);
+    const dataKey = match ? await this.store.getDataKey(Number(match[1])) : undefined;
+    if (!match || !dataKey) throw new DeployliteError('secrets.undecryptable', 'the job\'s sealed secrets cannot be opened: their data key is gone');
+    try {
+      const plain = open(this.unwrap(dataKey), { nonce: Buffer.from(match[2] as string, 'base64'), ciphertext: Buffer.from(match[3] as string, 'base64') }, `deploylite:queued:v1:${aad}`);
+      return JSON.parse(plain.toString('utf8')) as unknown;
+    } catch {
+      throw new DeployliteError('secrets.undecryptable', "the job's sealed secrets cannot be opened: they were changed or belong to another job");
+    }
+  }
+
+  /**
    * After a new master key became current: a new data key wrapped under it, every secret
-   * re-sealed under that (so every ciphertext changes), old data keys deleted once unused.
-   * Reads keep working throughout, because every row names the data key that opens it and
-   * old data keys stay until nothing uses them. A secret written meanwhile is already under
-   * the new data key, so losing its reseal race is fine.
+   * re-sealed under that (so every ciphertext changes), and every older data key re-wrapped
+   * under the new master key, so the old master key can be retired while queued jobs sealed
+   * under an older data key can still be opened. Reads keep working throughout, because every
+   * row names the data key that opens it. A secret written meanwhile is already under the new
+   * data key, so losing its reseal race is fine.
    */
   async rotate(): Promise<RotationReport> {
     const master = this.masterKeys.current();
@@ -102,9 +129,14 @@ export class SecretVault {
         if (won) resealed++;
       }
     }
-    const dataKeysDeleted = await this.store.deleteUnusedDataKeys(fresh.id);
-    for (const id of [...this.unwrapped.keys()]) if (id !== fresh.id) this.unwrapped.delete(id);
-    return { masterKeyId: master.id, dataKeyId: fresh.id, resealed, dataKeysDeleted };
+    let dataKeysRewrapped = 0;
+    for (const old of await this.store.listDataKeys()) {
+      if (old.masterKeyId === master.id) continue;
+      const wrapped = seal(master.key, this.unwrap(old), dataKeyAad(master.id));
+      await this.store.rewrapDataKey(old.id, wrapped.ciphertext.toString('base64'), wrapped.nonce.toString('base64'), master.id);
+      dataKeysRewrapped++;
+    }
+    return { masterKeyId: master.id, dataKeyId: fresh.id, resealed, dataKeysRewrapped };
   }
 
   private async decrypt(record: SecretRecord): Promise<string> {

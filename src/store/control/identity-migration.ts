@@ -92,4 +92,6 @@ async function refuseAuditChanges(db: Kysely<unknown>, dialect: ControlDialect):
     begin raise exception 'the audit log is append-only'; end $$`.execute(db);
   await sql`create trigger audit_log_no_change before update or delete on audit_log
     for each statement execute function audit_log_append_only()`.execute(db);
+  await sql`create trigger audit_log_no_truncate before truncate on audit_log
+    for each statement execute function audit_log_append_only()`.execute(db);
 }

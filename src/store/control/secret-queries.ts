@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
 import type { DataKeyRecord, NewSecret, SecretRecord, SecretStore } from '../identity-store.js';
 import type { DataKeysTable, SecretsTable } from './identity-schema.js';
@@ -33,15 +32,6 @@ export class SecretQueries implements SecretStore {
 
   async rewrapDataKey(id: number, wrapped: string, nonce: string, masterKeyId: string): Promise<void> {
     await this.db.updateTable('data_keys').set({ wrapped, nonce, master_key_id: masterKeyId }).where('id', '=', id).execute();
-  }
-
-  async deleteUnusedDataKeys(keep: number): Promise<number> {
-    const result = await this.db
-      .deleteFrom('data_keys')
-      .where('id', '!=', keep)
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('secrets').select(sql.lit(1).as('one')).whereRef('secrets.data_key_id', '=', 'data_keys.id'))))
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
   }
 
   async putSecret(secret: NewSecret): Promise<SecretRecord> {

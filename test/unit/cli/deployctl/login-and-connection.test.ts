@@ -93,7 +93,7 @@ test('without a server anywhere, the error names all three ways to give one', as
   assert.equal(result.code, 2);
   assert.equal(
     result.stderr,
-    'deployctl: no server given: pass --server URL, set DEPLOYLITE_SERVER, or save one with `deployctl login --server URL --token TOKEN`\n',
+    'deployctl: no server given: pass --server URL, set DEPLOYLITE_SERVER, or save one with `deployctl login --server URL --user NAME` (or --token TOKEN)\n',
   );
 });
 

@@ -101,16 +101,19 @@ test('tokens create asks for an api token by default and rejects unknown kinds',
   assert.match(wrong.stderr, /--kind <KIND>' argument 'admin' is invalid\. Allowed choices are api, runner-registration/);
 });
 
-test('tokens list shows names and dates', async () => {
+test('tokens list shows names, scopes (projects by name) and dates', async () => {
+  server.json('GET', '/api/v1/projects', 200, { projects: [aProject({ id: 3, name: 'web' })] });
   server.json('GET', '/api/v1/tokens', 200, {
     tokens: [
-      { id: 5, name: 'ci', kind: 'api', createdAt: '2025-01-01T10:00:00.000Z', expiresAt: null, revokedAt: null },
-      { id: 6, name: 'old', kind: 'api', createdAt: '2025-01-01T10:00:00.000Z', expiresAt: null, revokedAt: '2025-01-02T10:00:00.000Z' },
+      { id: 5, name: 'ci', kind: 'api', createdAt: '2025-01-01T10:00:00.000Z', expiresAt: null, revokedAt: null, scope: { projects: [3, 9], role: 'developer' } },
+      { id: 6, name: 'old', kind: 'api', createdAt: '2025-01-01T10:00:00.000Z', expiresAt: null, revokedAt: '2025-01-02T10:00:00.000Z', scope: { projects: '*', role: 'owner', admin: true } },
+      { id: 7, name: 'reg', kind: 'runner-registration', createdAt: '2025-01-01T10:00:00.000Z', expiresAt: null, revokedAt: null, scope: null },
     ],
   });
   const result = await deployctl(['tokens', 'list'], { env });
-  assert.match(result.stdout, /^5 +ci +api +2025-01-01 10:00:00 +never +active$/m);
-  assert.match(result.stdout, /^6 +old +api +2025-01-01 10:00:00 +never +revoked 2025-01-02 10:00:00$/m);
+  assert.match(result.stdout, /^5 +ci +api +developer on web,#9 +2025-01-01 10:00:00 +never +active$/m);
+  assert.match(result.stdout, /^6 +old +api +owner on all your projects, with admin rights +2025-01-01 10:00:00 +never +revoked 2025-01-02 10:00:00$/m);
+  assert.match(result.stdout, /^7 +reg +runner-registration +- +2025-01-01 10:00:00 +never +active$/m);
 });
 
 test('cancel and retry post to the run and report its new status', async () => {

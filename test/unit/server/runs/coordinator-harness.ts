@@ -9,12 +9,15 @@ import { silentLogger, systemClock } from '../../../../src/core/index.js';
 import type { JobResult } from '../../../../src/protocol/index.js';
 import { LogHub } from '../../../../src/server/logs/log-hub.js';
 import { ServerMetrics } from '../../../../src/server/metrics.js';
-import type { PipelineSource } from '../../../../src/server/runs/run-coordinator.js';
+import type { PipelineSource, SecretSource } from '../../../../src/server/runs/run-coordinator.js';
 import { RunCoordinator } from '../../../../src/server/runs/run-coordinator.js';
 import { Scheduler } from '../../../../src/server/scheduler/scheduler.js';
 import { Wakeups } from '../../../../src/server/scheduler/wakeups.js';
 import type { ControlStore, ProjectRecord, RunnerRecord, ServerRunRecord } from '../../../../src/store/index.js';
 import { openControlStore } from '../../../../src/store/index.js';
+
+/** The coordinator tests use no secrets. */
+const NO_SECRETS: SecretSource = { list: async () => [], resolve: async () => ({}), seal: async (value) => JSON.stringify(value), open: async (text) => JSON.parse(text) as unknown };
 
 /** Commits by branch: `main` points at the last one committed. */
 export class FakeRepository implements PipelineSource {
@@ -82,7 +85,7 @@ export async function startHarness(pipeline: string, options: { store?: (store: 
       onLeaseLost: 'requeue',
       maxRequeues: 2,
     });
-    const coordinator = new RunCoordinator({ store, scheduler, mirrors: repo, logs, metrics, clock: systemClock, logger: options.logger ?? silentLogger, workspaceDir: dir });
+    const coordinator = new RunCoordinator({ store, scheduler, mirrors: repo, logs, metrics, clock: systemClock, logger: options.logger ?? silentLogger, workspaceDir: dir, secrets: NO_SECRETS });
     coordinators.push(coordinator);
     return { scheduler, coordinator };
   };

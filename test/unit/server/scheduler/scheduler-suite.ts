@@ -107,7 +107,7 @@ export function describeScheduler(name: string, openEmpty: OpenEmptyStore): void
         run: { id: run.runId, projectId: run.projectId, file: '.deploylite.yml', sha: 'a'.repeat(40) } as ServerRunRecord,
         repository: 'https://git.example.com/web.git',
         priority: 0,
-        mask: [],
+        sealer: { seal: async (value) => JSON.stringify(value), open: async (text) => JSON.parse(text) as unknown },
       });
       const stop = new AbortController();
       const outcome = dispatch(dispatchedJob('build', clock, stop.signal));

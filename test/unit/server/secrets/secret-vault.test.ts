@@ -67,7 +67,7 @@ test('rotating the master key changes every ciphertext, the secrets still decryp
   addMasterKey(dir);
   const report = await vault.rotate();
   assert.equal(report.resealed, 2);
-  assert.equal(report.dataKeysDeleted, 1);
+  assert.equal(report.dataKeysRewrapped, 1);
   const after = await rawRows(store);
   assert.notDeepEqual(after[0], before[0]);
   assert.notDeepEqual(after[1], before[1]);
@@ -85,4 +85,16 @@ test('without the master key the data key was wrapped under, reading a secret is
   t.after(() => rmSync(otherDir, { recursive: true, force: true }));
   const stranger = new SecretVault(store.secrets, loadMasterKeys(otherDir), clock);
   await assert.rejects(stranger.resolve(web.id, null, ['A']), /wrapped under master key [0-9a-f]{16}, which .* does not hold/);
+});
+
+test('a queued job\'s sealed secrets open only for that job, also after the master key rotated', async (t) => {
+  const { dir, store, vault } = await setUp(t);
+  const sealed = await vault.seal({ secrets: { A: 'value-a' } }, 'run=1:job=build');
+  assert.doesNotMatch(sealed, /value-a/);
+  await assert.rejects(vault.open(sealed, 'run=1:job=deploy'), /belong to another job/);
+  addMasterKey(dir);
+  await vault.rotate();
+  retireOldMasterKeys(dir);
+  const restarted = new SecretVault(store.secrets, loadMasterKeys(dir), clock);
+  assert.deepEqual(await restarted.open(sealed, 'run=1:job=build'), { secrets: { A: 'value-a' } });
 });

@@ -1,19 +1,27 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DeployctlContext } from '../../../../../src/cli/deployctl/index.js';
+import type { DeployctlContext, SecretInput } from '../../../../../src/cli/deployctl/index.js';
 import { runDeployctl } from '../../../../../src/cli/deployctl/index.js';
 
 export interface DeployctlResult {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** The hidden prompts shown, in order. */
+  readonly prompts: readonly string[];
 }
 
 export interface TestSetup {
   readonly env?: DeployctlContext['env'];
   readonly configPath?: string;
   readonly signal?: AbortSignal;
+  /** Piped into stdin (stdin is then not a terminal). */
+  readonly stdin?: string;
+  /** Typed at the hidden prompts, one answer each (stdin is then a terminal). */
+  readonly typed?: readonly string[];
+  /** Epoch milliseconds for the whole command. */
+  readonly now?: number;
 }
 
 const tempDirs: string[] = [];
@@ -32,10 +40,23 @@ export function tempConfigPath(): string {
 export async function deployctl(argv: readonly string[], setup: TestSetup = {}): Promise<DeployctlResult> {
   let stdout = '';
   let stderr = '';
+  const prompts: string[] = [];
+  const answers = [...(setup.typed ?? [])];
+  const input: SecretInput = {
+    isTerminal: setup.typed !== undefined,
+    readAll: () => Promise.resolve(setup.stdin ?? ''),
+    readHidden(prompt) {
+      prompts.push(prompt);
+      const answer = answers.shift();
+      return answer === undefined ? Promise.reject(new Error(`no answer typed for "${prompt}"`)) : Promise.resolve(answer);
+    },
+  };
   const code = await runDeployctl(
     {
       stdout: { write: (text: string) => (stdout += text) },
       stderr: { write: (text: string) => (stderr += text) },
+      input,
+      ...(setup.now !== undefined && { now: () => setup.now as number }),
       color: false,
       env: setup.env ?? {},
       configPath: setup.configPath ?? tempConfigPath(),
@@ -46,5 +67,5 @@ export async function deployctl(argv: readonly string[], setup: TestSetup = {}):
     argv,
     '0.0.0-test',
   );
-  return { code, stdout, stderr };
+  return { code, stdout, stderr, prompts };
 }
