@@ -29,10 +29,13 @@ const dir = scratchDir('census');
 
 let recording = false;
 const census = new Map();
-/** Statements grouped by their text, with the lists of `in (…)` folded. */
+/** Statements grouped by their text, with the lists of `in (…)` and multi-row `values (…), (…)` folded. */
 const log = (event) => {
   if (!recording) return;
-  const text = event.query.sql.replace(/\$\d+/g, '?').replace(/\(\?(, \?)*\)/g, '(…)');
+  const text = event.query.sql
+    .replace(/\$\d+/g, '?')
+    .replace(/\(\?(, \?)*\)/g, '(…)')
+    .replace(/\(…\)(, \(…\))+/g, '(…), …');
   const entry = census.get(text) ?? { count: 0, ms: 0 };
   entry.count++;
   entry.ms += event.queryDurationMillis;

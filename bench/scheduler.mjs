@@ -26,6 +26,7 @@
 // moves with the size of the pipeline).
 //
 //   node bench/scheduler.mjs [--rounds 3] [--shapes 4x500,40x50] [--runners 20] [--capacity 10] [--db sqlite,postgres]
+//                            [--sides backlog,live,reference]   (of the first shape)
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -281,11 +282,11 @@ export function schedulerRows(r) {
 }
 
 /** `4x500,40x50` → the first shape with every side, the others backlog only. */
-export function parseShapes(text) {
+export function parseShapes(text, firstSides = ['backlog', 'live', 'reference']) {
   return text.split(',').map((part, index) => {
     const match = /^(\d+)x(\d+)$/.exec(part.trim());
     if (!match) throw new Error(`--shapes: expected RUNSxJOBS, got "${part}"`);
-    return { runs: Number(match[1]), jobs: Number(match[2]), sides: index === 0 ? ['backlog', 'live', 'reference'] : ['backlog'] };
+    return { runs: Number(match[1]), jobs: Number(match[2]), sides: index === 0 ? firstSides : ['backlog'] };
   });
 }
 
@@ -297,11 +298,12 @@ async function main() {
       runners: { type: 'string', default: '20' },
       capacity: { type: 'string', default: '10' },
       db: { type: 'string', default: 'sqlite,postgres' },
+      sides: { type: 'string', default: 'backlog,live,reference' },
     },
   });
   const result = await benchScheduler({
     rounds: Number(values.rounds),
-    shapes: parseShapes(values.shapes),
+    shapes: parseShapes(values.shapes, values.sides.split(',').map((name) => name.trim())),
     runners: Number(values.runners),
     capacity: Number(values.capacity),
     databases: values.db.split(',').map((name) => name.trim()),

@@ -89,7 +89,7 @@ async function waitForOutput(started, pattern, timeoutMs, what) {
  * `--cpu-prof`, to see what a figure is made of).
  * @param {{ dataDir: string, dsn?: string, env?: Record<string, string>, timeoutMs?: number, nodeArgs?: string[] }} options
  */
-export async function startServer({ dataDir, dsn, env = {}, timeoutMs = 600_000, nodeArgs = [] }) {
+export async function startServer({ dataDir, dsn, env = {}, timeoutMs = 600_000, nodeArgs = serverNodeArgs() }) {
   const token = `dla_bench_${randomBytes(12).toString('hex')}`;
   mkdirSync(dataDir, { recursive: true });
   const started = startProcess(['server', '--port', '0', '--data-dir', dataDir, '--no-runner'], {
@@ -100,6 +100,14 @@ export async function startServer({ dataDir, dsn, env = {}, timeoutMs = 600_000,
   });
   const url = await waitForOutput(started, /DeployLite server at (http:\/\/\S+)/, 60_000, 'deploylite server');
   return { url, token, pid: started.child.pid, stop: started.stop, output: started.output };
+}
+
+/**
+ * DEPLOYLITE_BENCH_SERVER_NODE_ARGS (space-separated) go to every server a benchmark starts,
+ * e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles` to see what a figure is made of.
+ */
+function serverNodeArgs() {
+  return (process.env.DEPLOYLITE_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 }
 
 /**

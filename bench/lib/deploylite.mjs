@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { runTimedOk } from './run-timed.mjs';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const DEPLOYLITE_BIN = join(REPO_ROOT, 'bin', 'deploylite');
+/** DEPLOYLITE_BENCH_BIN runs another build (a copied `dist/deploylite.mjs`), to compare two side by side. */
+export const DEPLOYLITE_BIN = process.env.DEPLOYLITE_BENCH_BIN ?? join(REPO_ROOT, 'bin', 'deploylite');
 
 export function scratchDir(label) {
   return mkdtempSync(join(tmpdir(), `dl-bench-${label}-`));

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { MigrateFlags, RotateKeyFlags, RunnerFlags, ServerFlags, ServiceCommands, Writable } from '../cli/index.js';
 import { EXIT } from '../cli/index.js';
 import type { Logger } from '../core/index.js';
@@ -55,6 +56,7 @@ async function runServer(ctx: ServiceContext, flags: ServerFlags): Promise<numbe
       onLeaseLost: settings.onLeaseLost,
       maxRequeues: settings.maxRequeues,
       tickMs: settings.tickMs,
+      webRoot: dashboardDir(),
     },
     store,
     { logger },
@@ -71,6 +73,7 @@ async function runServer(ctx: ServiceContext, flags: ServerFlags): Promise<numbe
     plane.admin.passwordFile
       ? `  admin user: "${plane.admin.username}", first password in ${plane.admin.passwordFile} (deployctl login --server ${plane.url} --user ${plane.admin.username})`
       : `  admin user: "${plane.admin.username}"`,
+    plane.dashboard ? `  dashboard: ${plane.url}/ (sign in as "${plane.admin.username}")` : '  dashboard: not built (run npm run build)',
   ];
   if (flags.example) lines.push(...(await registerExample(ctx, plane)));
   const runner = settings.runner.enabled ? await startBuiltinRunner(ctx, settings, plane.url, () => plane.createRegistrationToken('builtin'), logger) : undefined;
@@ -84,6 +87,14 @@ async function runServer(ctx: ServiceContext, flags: ServerFlags): Promise<numbe
   await store.close();
   stopLoggingRejections();
   return EXIT.success;
+}
+
+/**
+ * The dashboard that scripts/build.mjs builds beside this bundle (dist/web next to
+ * dist/deploylite.mjs). Run from the TypeScript sources, there is none beside them.
+ */
+function dashboardDir(): string {
+  return fileURLToPath(new URL('./web/', import.meta.url));
 }
 
 async function startBuiltinRunner(ctx: ServiceContext, settings: ServerSettings, url: string, registrationToken: () => Promise<string>, logger: Logger) {

@@ -8,6 +8,7 @@ import type { Clock, Logger } from '../core/index.js';
 import { coerceError, DeployliteError, systemClock } from '../core/index.js';
 import type { ControlStore } from '../store/index.js';
 import { createApi } from './api/create-api.js';
+import { loadDashboard } from './api/dashboard-files.js';
 import type { ApiServices } from './api/services.js';
 import type { AdminBootstrap } from './auth/bootstrap-admin.js';
 import { bootstrapAdmin } from './auth/bootstrap-admin.js';
@@ -51,12 +52,16 @@ export interface ControlPlaneConfig {
   readonly tickMs: number;
   /** Base URL printed and used in links; defaults to http://host:port. */
   readonly publicUrl?: string;
+  /** The built dashboard (dist/web), served at `/`; without it (or when it was not built) only the API is served. */
+  readonly webRoot?: string;
 }
 
 export interface ControlPlane {
   readonly url: string;
   readonly admin: AdminBootstrap;
   readonly store: ControlStore;
+  /** The dashboard is served at `/`. */
+  readonly dashboard: boolean;
   /** A one-off registration token for a runner started by the same process (the built-in runner). */
   createRegistrationToken(name: string): Promise<string>;
   /** Stops serving; runs are not cancelled and continue when a server starts again. */
@@ -137,7 +142,9 @@ export async function startControlPlane(
     // syncProject logs its own failures and never rejects.
     onProjectCreated: (project) => void schedules.syncProject(project),
   };
-  const api = createApi(services, guard);
+  const dashboard = config.webRoot ? loadDashboard(config.webRoot) : undefined;
+  if (config.webRoot && !dashboard) logger.warn('the dashboard is not built (npm run build): serving the API only', { module: 'api', webRoot: config.webRoot });
+  const api = createApi(services, guard, dashboard ? { dashboard } : {});
   const server = await new Promise<Server>((resolve) => {
     const started = serve({ fetch: api.fetch, hostname: config.host, port: config.port }, () => resolve(started as Server));
   });
@@ -161,6 +168,7 @@ export async function startControlPlane(
     url,
     admin,
     store,
+    dashboard: dashboard !== undefined,
     async createRegistrationToken(name) {
       const token = newToken('runner-registration');
       await store.createToken({ name, kind: 'runner-registration', tokenHash: hashToken(token), runnerId: null, createdAt: clock.now(), expiresAt: clock.now() + 60_000 });

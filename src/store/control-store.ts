@@ -135,6 +135,15 @@ export interface QueuedFilter {
   readonly after?: { readonly priority: number; readonly id: number };
 }
 
+/** An item a poll won: what its runner needs (the payload, the lease) and what the metrics do. */
+export interface ClaimedItem {
+  readonly id: number;
+  readonly leaseId: string;
+  readonly payload: unknown;
+  readonly priority: number;
+  readonly createdAt: number;
+}
+
 export interface LogLineRecord {
   readonly runId: number;
   readonly jobKey: string;
@@ -255,6 +264,8 @@ export interface ControlStore extends RunStore {
   findQueueItem(runId: number, jobKey: string): Promise<QueueItem | undefined>;
   getQueueItem(id: number): Promise<QueueItem | undefined>;
   getQueueItemByLease(leaseId: string): Promise<QueueItem | undefined>;
+  /** Status, result and assignment time of each of `ids` that exists, in one read (no payloads). */
+  queueItemStates(ids: readonly number[]): Promise<Map<number, Pick<QueueItem, 'status' | 'result' | 'assignedAt'>>>;
   /** Queued items, priority desc then id asc, without their payload (null): `claimMany` returns it. */
   listQueued(limit: number, filter?: QueuedFilter): Promise<QueueItem[]>;
   /** Job slots left to each project that has a limit: the limit minus its leased items (0 or less when full). */
@@ -272,6 +283,12 @@ export interface ControlStore extends RunStore {
    */
   claimMany(ids: readonly number[], lease: { leasePrefix: string; runnerId: number; expiresAt: number; now: number }): Promise<{ id: number; leaseId: string; payload: unknown }[]>;
   /**
+   * queued → leased for up to `limit` of the oldest items `filter` lets through (priority desc,
+   * then id), picked and claimed in one statement so that concurrent callers never pick the
+   * same items; each gets the lease id `<leasePrefix>.<id>`. Returns the items won, in queue order.
+   */
+  claimNext(limit: number, filter: QueuedFilter, lease: { leasePrefix: string; runnerId: number; expiresAt: number; now: number }): Promise<ClaimedItem[]>;
+  /**
    * leased → queued again for claims never delivered (the poll's runner hung up): same attempt,
    * as if never claimed. Only while each lease is still current; returns how many went back.
    */
@@ -287,6 +304,8 @@ export interface ControlStore extends RunStore {
   finishQueued(id: number, result: unknown, now: number): Promise<boolean>;
   /** leased → done with `result`, only if the lease is still `leaseId`. */
   completeLease(leaseId: string, result: unknown, now: number): Promise<boolean>;
+  /** completeLease, only if `runnerId` holds the lease; the item's id and assignment time, or undefined. */
+  completeHeldLease(runnerId: number, leaseId: string, result: unknown, now: number): Promise<{ id: number; assignedAt: number | null } | undefined>;
   /**
    * Leased items whose lease expired before `now`. The reaper acts on them with
    * `requeue` / `finishExpiredLease`, which check the expiry again: a poll between the two
@@ -305,9 +324,10 @@ export interface ControlStore extends RunStore {
   appendJobLog(runId: number, jobKey: string, lines: readonly NewLogLine[]): Promise<LogLineRecord[]>;
   /**
    * Appends a runner's batch: lines before the lease's cursor were stored already and are
-   * skipped; the cursor moves in the same transaction. Undefined when the lease is not active.
+   * skipped; the cursor moves in the same transaction. Undefined when the lease is not active
+   * (or, given `runnerId`, not that runner's).
    */
-  appendLeaseLog(leaseId: string, offset: number, lines: readonly NewLogLine[]): Promise<{ accepted: number; stored: LogLineRecord[] } | undefined>;
+  appendLeaseLog(leaseId: string, offset: number, lines: readonly NewLogLine[], runnerId?: number): Promise<{ accepted: number; stored: LogLineRecord[] } | undefined>;
   /** Lines with lineNo > afterLine, in order, at most `limit`. */
   readJobLog(runId: number, jobKey: string, afterLine: number, limit: number): Promise<LogLineRecord[]>;
 

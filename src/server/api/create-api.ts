@@ -5,6 +5,8 @@ import { secureHeaders } from 'hono/secure-headers';
 import { registerAccountRoutes } from './account-routes.js';
 import type { ApiEnv } from './api-env.js';
 import { registerAuditRoutes } from './audit-routes.js';
+import type { DashboardFiles } from './dashboard-files.js';
+import { serveDashboard } from './dashboard-files.js';
 import { errorResponse, validationError } from './error-mapper.js';
 import { auditRequests, guardRoutes } from './guard-middleware.js';
 import { registerLogEventRoutes } from './log-stream-routes.js';
@@ -17,6 +19,8 @@ import type { ApiServices } from './services.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
 
 const MAX_BODY = 8 * 1024 * 1024;
+/** Every response but the dashboard's pages: nothing may load, run or frame it. */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 
 /**
  * The HTTP API as a Hono app: `app.fetch` serves it, `app.request` tests it in-process.
@@ -24,8 +28,10 @@ const MAX_BODY = 8 * 1024 * 1024;
  * writes after the response is known); the guard (credential, then the route's rule in
  * route-permissions.ts); the body limit; then the route with its schema validation.
  * No CORS headers are sent: only pages served by this server (same origin) may call it.
+ * With `dashboard`, a GET that no route matches may be one of the dashboard's files (see
+ * serveDashboard): those are public, hold no data, and never shadow an API route.
  */
-export function createApi(services: ApiServices, guard: RequestGuard): OpenAPIHono<ApiEnv> {
+export function createApi(services: ApiServices, guard: RequestGuard, options: { dashboard?: DashboardFiles } = {}): OpenAPIHono<ApiEnv> {
   const { logger, clock } = services;
   const app = new OpenAPIHono<ApiEnv>({
     defaultHook: (result) => {
@@ -44,10 +50,14 @@ export function createApi(services: ApiServices, guard: RequestGuard): OpenAPIHo
       logger.debug('request', { trace_id: traceId, module: 'api', method: c.req.method, path: c.req.path, status: c.res.status, duration_ms: clock.now() - started });
     }
   });
+  app.use('*', async (c, next) => {
+    await next();
+    // The dashboard's HTML brings its own policy (DASHBOARD_CSP); every other response gets the API's.
+    if (!c.res.headers.has('content-security-policy')) c.res.headers.set('content-security-policy', API_CSP);
+  });
   app.use(
     '*',
     secureHeaders({
-      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
       crossOriginResourcePolicy: 'same-origin',
       referrerPolicy: 'no-referrer',
       xFrameOptions: 'DENY',
@@ -69,7 +79,8 @@ export function createApi(services: ApiServices, guard: RequestGuard): OpenAPIHo
     }),
   );
   app.onError((error, c) => errorResponse(c, error, logger));
-  app.notFound((c) => c.json({ error: { code: 'not-found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  const { dashboard } = options;
+  app.notFound((c) => (dashboard && serveDashboard(c, dashboard)) || c.json({ error: { code: 'not-found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => ((await services.ready()) ? c.json({ status: 'ready' }) : c.json({ status: 'not ready' }, 503)));

@@ -13,7 +13,12 @@ export interface RouteRule {
   readonly param?: string;
 }
 
-/** Reachable without a credential: probes, metrics, the API description, login, and signed webhooks. */
+/**
+ * Reachable without a credential: probes, metrics, the API description, login, and signed
+ * webhooks. The dashboard's files are not routes: a GET outside `/api/` that no route matches
+ * may be served from the built dashboard (api/dashboard-files.ts), which holds no data — the
+ * pages read everything through the guarded API — and can never shadow a route listed here.
+ */
 export const PUBLIC = 'public';
 
 /**
@@ -50,6 +55,7 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule | typeof PUBLIC>> = 
   // Lists only what the caller may see; the handler filters by project.
   'GET /api/v1/runs': { action: 'project:list' },
   'GET /api/v1/runs/:id': { action: 'run:read', target: 'run' },
+  'GET /api/v1/runs/:id/graph': { action: 'run:read', target: 'run' },
   'POST /api/v1/runs/:id/cancel': { action: 'run:cancel', target: 'run' },
   'POST /api/v1/runs/:id/retry': { action: 'run:retry', target: 'run' },
   'GET /api/v1/runs/:id/jobs/:key/logs': { action: 'run:read', target: 'run' },

@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createRoute, z } from '@hono/zod-openapi';
 import { NotFoundError } from '../../core/index.js';
+import { buildGraph, compilePipeline } from '../../pipeline/index.js';
 import { canSeeProject } from '../auth/principal.js';
 import type { ApiEnv } from './api-env.js';
 import { targetProject } from './project-routes.js';
@@ -51,6 +52,31 @@ export function registerRunRoutes(app: OpenAPIHono<ApiEnv>, services: ApiService
       const { id } = c.req.valid('param');
       const run = await runJson(id, targetProject(c).name);
       return c.json({ ...run, jobs: (await store.listJobs(id)).map(presentJob) }, 200);
+    },
+  );
+
+  // The graph is the pipeline's, as stored with the run: it shows jobs that have no record
+  // yet (their needs are not done) and does not change while the run runs, so the dashboard
+  // reads it once and polls only the run.
+  app.openapi(
+    createRoute({ method: 'get', path: '/api/v1/runs/{id}/graph', security, request: { params: RunParam }, responses: { 200: json(S.RunGraph, "the run's jobs and their needs"), ...errors } }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const run = await store.getServerRun(id);
+      if (!run) throw new NotFoundError(`run ${id} does not exist`);
+      // A run whose pipeline did not compile ran nothing: it has no graph.
+      const jobs = compilePipeline(run.source, run.file).pipeline?.jobs ?? [];
+      const byId = new Map(jobs.map((job) => [job.id, job]));
+      const order = buildGraph(jobs).graph?.order ?? [];
+      return c.json(
+        {
+          jobs: order.map((jobId) => {
+            const job = byId.get(jobId);
+            return { id: jobId, name: job?.name ?? jobId, needs: [...(job?.needs ?? [])], matrix: job?.matrix !== undefined };
+          }),
+        },
+        200,
+      );
     },
   );
 

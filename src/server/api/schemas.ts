@@ -86,6 +86,20 @@ export const Run = z
 
 export const RunWithJobs = Run.extend({ jobs: z.array(Job) }).openapi('RunWithJobs');
 
+export const RunGraph = z
+  .object({
+    jobs: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        needs: z.array(z.string()),
+        /** Expanded into instances (`build[0]`, `build[1]`…) when the job becomes ready. */
+        matrix: z.boolean(),
+      }),
+    ),
+  })
+  .openapi('RunGraph');
+
 export const RunList = z.object({ runs: z.array(Run), next: z.number().int().nullable() }).openapi('RunList');
 
 export const RunQuery = z.object({

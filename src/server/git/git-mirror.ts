@@ -13,6 +13,8 @@ const DEFAULT_FETCH_TIMEOUT_MS = 120_000;
 const KILL_GRACE_MS = 5_000;
 /** git's stderr kept for an error message; a chatty failure must not grow without bound. */
 const MAX_STDERR = 8192;
+/** A commit id in full (SHA-1 or SHA-256), which names one commit in any repository. */
+const FULL_COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 /** The most output read from git (a pipeline file); git is stopped beyond it. */
 const MAX_STDOUT = 16 * 1024 * 1024;
 
@@ -49,6 +51,12 @@ export class GitMirrors {
    * commit `ref` points to.
    */
   async resolve(projectId: number, repository: string, ref: string, sha?: string): Promise<string> {
+    // A full commit id that an earlier fetch brought needs no fetch (a push and its pull
+    // request, a redelivered event): a fetch is most of a trigger's time before its run exists.
+    if (sha !== undefined && FULL_COMMIT_ID.test(sha) && existsSync(this.dirOf(projectId))) {
+      const known = await this.commitOf(this.dirOf(projectId), sha);
+      if (known) return known;
+    }
     const dir = await this.fetch(projectId, repository, ref);
     const shown = redactUrlCredentials(repository);
     if (sha !== undefined) {

@@ -4,7 +4,7 @@ import type { JobResult } from '../../protocol/index.js';
 import type { ControlStore, NewQueueItem, QueueItem, ServerRunRecord } from '../../store/index.js';
 import type { AssignmentSealer } from './sealed-assignment.js';
 import { sealAssignment } from './sealed-assignment.js';
-import type { QueuedAssignment, Scheduler } from './scheduler.js';
+import type { ItemState, QueuedAssignment, Scheduler } from './scheduler.js';
 
 export interface RemoteDispatchContext {
   readonly run: ServerRunRecord;
@@ -79,14 +79,20 @@ export function createRemoteDispatcher(store: ControlStore, scheduler: Scheduler
     input.signal.addEventListener('abort', onAbort, { once: true });
     if (input.signal.aborted) onAbort();
     try {
+      let current: ItemState | undefined = item;
       for (;;) {
-        await cancelling;
-        const current = await store.getQueueItem(itemId);
+        if (cancelling) {
+          await cancelling;
+          cancelling = undefined;
+          // The cancel may have changed the item while this loop was not waiting for it.
+          current = await store.getQueueItem(itemId);
+        }
         if (!current || current.status === 'archived') return outcomeOf(CANCELLED);
         if (current.status === 'leased' || (current.status === 'done' && current.assignedAt !== null)) announce();
         if (current.status === 'done') return outcomeOf(current.result as JobResult);
-        // Woken by this process's scheduler at once; the timeout only covers other server processes.
-        await scheduler.waitForChange(itemId, 5000);
+        // The scheduler says what became of the item: at once when this process changed it,
+        // within seconds when another server process did.
+        current = (await scheduler.waitForChange(itemId)) ?? (await store.getQueueItem(itemId));
       }
     } finally {
       input.signal.removeEventListener('abort', onAbort);

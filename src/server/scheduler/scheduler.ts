@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock, Logger } from '../../core/index.js';
-import { ConflictError } from '../../core/index.js';
+import { coerceError, ConflictError } from '../../core/index.js';
 import type { JobAssignment, JobResult, LogBatch, LogBatchResponse, PollRequest, PollResponse } from '../../protocol/index.js';
 import type { ControlStore, NewQueueItem, QueueItem, RunnerRecord } from '../../store/index.js';
 import type { LogHub } from '../logs/log-hub.js';
@@ -21,10 +21,21 @@ export interface SchedulerOptions {
   readonly onLeaseLost: 'requeue' | 'fail';
   /** Re-queues per job before a lost lease fails it anyway. */
   readonly maxRequeues: number;
+  /**
+   * How often the items that dispatchers wait for are read back from the store, all in one
+   * statement, for the changes another server process made to them (this process's own
+   * changes reach the dispatchers at once). Default 5000.
+   */
+  readonly watchSweepMs?: number;
 }
 
 /** The assignment as queued: everything but the lease, which exists only once leased. */
 export type QueuedAssignment = Omit<JobAssignment, 'leaseId'>;
+
+/** What a dispatcher waiting for an item learns of it (see `waitForChange`). */
+export type ItemState = Pick<QueueItem, 'status' | 'result' | 'assignedAt'>;
+
+const DEFAULT_WATCH_SWEEP_MS = 5_000;
 
 /** Queued items read per page: a few times the free slots leaves room for items project limits skip. */
 const pageSize = (free: number): number => Math.min(200, free * 5 + 20);
@@ -44,6 +55,10 @@ const CLAIM_ROUNDS = 8;
  * in-process wake-ups only make waiting short.
  */
 export class Scheduler {
+  /** Items dispatchers wait for, with how many wait for each. */
+  private readonly watched = new Map<number, number>();
+  private sweeper: NodeJS.Timeout | undefined;
+
   constructor(private readonly options: SchedulerOptions) {}
 
   async enqueue(item: NewQueueItem): Promise<QueueItem> {
@@ -76,36 +91,54 @@ export class Scheduler {
   }
 
   async acceptLogs(runner: RunnerRecord, leaseId: string, batch: LogBatch): Promise<LogBatchResponse> {
-    await this.ownLease(runner, leaseId);
-    const appended = await this.options.store.appendLeaseLog(leaseId, batch.offset, batch.lines);
+    const appended = await this.options.store.appendLeaseLog(leaseId, batch.offset, batch.lines, runner.id);
     if (!appended) throw leaseGone(leaseId);
-    const item = await this.options.store.getQueueItemByLease(leaseId);
-    if (item && appended.stored.length > 0) this.options.logs.publish(item.runId, item.jobKey, appended.stored);
+    const [first] = appended.stored;
+    if (first) this.options.logs.publish(first.runId, first.jobKey, appended.stored);
     return { accepted: appended.accepted };
   }
 
   async acceptResult(runner: RunnerRecord, leaseId: string, result: JobResult): Promise<void> {
-    const item = await this.ownLease(runner, leaseId);
-    if (!(await this.options.store.completeLease(leaseId, result, this.options.clock.now()))) throw leaseGone(leaseId);
-    this.options.wakeups.signal(topics.item(item.id));
+    const done = await this.options.store.completeHeldLease(runner.id, leaseId, result, this.options.clock.now());
+    if (!done) throw leaseGone(leaseId);
+    this.changed(done.id, { status: 'done', result, assignedAt: done.assignedAt });
   }
 
-  /** Waits until the item changes (leased, done) or `timeoutMs` passes; the caller re-reads it. */
-  waitForChange(itemId: number, timeoutMs: number): Promise<void> {
-    return this.options.wakeups.wait([topics.item(itemId)], timeoutMs);
+  /**
+   * Resolves with the item's state when it may have changed: at once when this process leased
+   * or finished it, else at the next periodic read of the watched items (another server
+   * process may have). The state may be the one the caller knows already. Undefined when that
+   * read failed: the caller reads the item itself, and learns why if it fails again.
+   */
+  async waitForChange(itemId: number): Promise<ItemState | undefined> {
+    this.watched.set(itemId, (this.watched.get(itemId) ?? 0) + 1);
+    // Not unref'd, like the timers it replaces: a dispatcher left waiting when the store
+    // closes learns so at the next sweep (see sweepWatched) instead of waiting forever.
+    this.sweeper ??= setInterval(() => void this.sweepWatched(), this.options.watchSweepMs ?? DEFAULT_WATCH_SWEEP_MS);
+    try {
+      return (await this.options.wakeups.wait([topics.item(itemId)])) as ItemState | undefined;
+    } finally {
+      const left = (this.watched.get(itemId) ?? 1) - 1;
+      if (left > 0) this.watched.set(itemId, left);
+      else this.watched.delete(itemId);
+      if (this.watched.size === 0) {
+        clearInterval(this.sweeper);
+        this.sweeper = undefined;
+      }
+    }
   }
 
   /** Stops an item: a queued one is done at once, a leased one is told to its runner. */
   async cancel(item: QueueItem, result: JobResult): Promise<void> {
     const { store, clock, wakeups } = this.options;
     if (item.status === 'queued' && (await store.finishQueued(item.id, result, clock.now()))) {
-      wakeups.signal(topics.item(item.id));
+      this.changed(item.id, { status: 'done', result, assignedAt: null });
       return;
     }
     await store.requestCancel(item.id);
     const current = await store.getQueueItem(item.id);
     if (current?.status === 'queued' && (await store.finishQueued(item.id, result, clock.now()))) {
-      wakeups.signal(topics.item(item.id));
+      this.changed(item.id, { status: 'done', result, assignedAt: null });
     } else if (current?.runnerId !== null && current?.runnerId !== undefined) {
       wakeups.signal(topics.runner(current.runnerId));
     }
@@ -140,7 +173,7 @@ export class Scheduler {
         };
         if (await store.finishExpiredLease(leaseId, result, now)) {
           metrics.leasesExpired.inc({ outcome: item.cancelRequested ? 'cancelled' : 'failed' });
-          wakeups.signal(topics.item(item.id));
+          this.changed(item.id, { status: 'done', result, assignedAt: item.assignedAt });
         }
       }
     }
@@ -152,20 +185,40 @@ export class Scheduler {
   }
 
   /**
-   * Picks the oldest queued items this runner may take (labels, free slots, project limits)
-   * and claims them in one statement: one commit per poll rather than one per job. Another
-   * round only when a concurrent poll claimed some of them first.
+   * Claims the oldest queued items this runner may take (labels, free slots, project limits):
+   * one commit per poll rather than one per job. While no project with a limit has a slot
+   * left to count down, the store picks and claims in one statement, which concurrent polls
+   * cannot interleave with. Otherwise the items are picked here, project by project, and
+   * claimed; another round only when a concurrent poll claimed some of them first.
    */
   private async assign(runner: RunnerRecord, free: number): Promise<JobAssignment[]> {
     const jobs: JobAssignment[] = [];
     for (let round = 0; round < CLAIM_ROUNDS && jobs.length < free; round++) {
-      const picked = await this.pick(runner, free - jobs.length);
+      const slotsLeft = await this.options.store.projectSlotsLeft();
+      if (![...slotsLeft.values()].some((left) => left > 0)) {
+        const full = [...slotsLeft.keys()];
+        jobs.push(...(await this.claimNext(runner, free - jobs.length, full)));
+        break;
+      }
+      const picked = await this.pick(runner, free - jobs.length, slotsLeft);
       if (picked.length === 0) break;
       const won = await this.claim(runner, picked);
       jobs.push(...won);
       if (won.length === picked.length) break;
     }
     return jobs;
+  }
+
+  /** Up to `wanted` of the oldest items the runner may take, outside the `full` projects, picked and claimed at once. */
+  private async claimNext(runner: RunnerRecord, wanted: number, full: readonly number[]): Promise<JobAssignment[]> {
+    const { store, clock, leaseTtlMs } = this.options;
+    const now = clock.now();
+    const won = await store.claimNext(
+      wanted,
+      { labels: runner.labels, excludeProjects: full },
+      { leasePrefix: randomUUID(), runnerId: runner.id, expiresAt: now + leaseTtlMs, now },
+    );
+    return won.map((claim) => this.assigned(claim, now));
   }
 
   /**
@@ -175,9 +228,8 @@ export class Scheduler {
    * picked or the queue is exhausted, so no number of older items the runner cannot take
    * hides one it can.
    */
-  private async pick(runner: RunnerRecord, wanted: number): Promise<QueueItem[]> {
+  private async pick(runner: RunnerRecord, wanted: number, slotsLeft: Map<number, number>): Promise<QueueItem[]> {
     const { store } = this.options;
-    const slotsLeft = await store.projectSlotsLeft();
     const full = new Set([...slotsLeft].filter(([, left]) => left <= 0).map(([projectId]) => projectId));
     const limit = pageSize(wanted);
     const picked: QueueItem[] = [];
@@ -201,7 +253,7 @@ export class Scheduler {
 
   /** Claims `picked` for the runner in one statement; returns the assignments of those it won. */
   private async claim(runner: RunnerRecord, picked: readonly QueueItem[]): Promise<JobAssignment[]> {
-    const { store, clock, metrics, leaseTtlMs } = this.options;
+    const { store, clock, leaseTtlMs } = this.options;
     const now = clock.now();
     const won = await store.claimMany(
       picked.map((item) => item.id),
@@ -211,12 +263,33 @@ export class Scheduler {
     const jobs: JobAssignment[] = [];
     for (const item of picked) {
       const claim = claims.get(item.id);
-      if (claim === undefined) continue;
-      metrics.schedulerLatency.observe(Math.max(0, now - item.createdAt) / 1000);
-      this.options.wakeups.signal(topics.item(item.id));
-      jobs.push({ ...(claim.payload as QueuedAssignment), leaseId: claim.leaseId });
+      if (claim !== undefined) jobs.push(this.assigned({ ...claim, createdAt: item.createdAt }, now));
     }
     return jobs;
+  }
+
+  /** A claim won at `now`: measured, told to the item's dispatcher, and made the runner's assignment. */
+  private assigned(claim: { id: number; leaseId: string; payload: unknown; createdAt: number }, now: number): JobAssignment {
+    this.options.metrics.schedulerLatency.observe(Math.max(0, now - claim.createdAt) / 1000);
+    this.changed(claim.id, { status: 'leased', result: null, assignedAt: now });
+    return { ...(claim.payload as QueuedAssignment), leaseId: claim.leaseId };
+  }
+
+  /** Wakes the item's dispatcher (in this process) with its new state. */
+  private changed(itemId: number, state: ItemState): void {
+    this.options.wakeups.signal(topics.item(itemId), state);
+  }
+
+  /** One read of every watched item; an item no longer stored is reported archived. */
+  private async sweepWatched(): Promise<void> {
+    const ids = [...this.watched.keys()];
+    let states: Map<number, ItemState> | undefined;
+    try {
+      states = await this.options.store.queueItemStates(ids);
+    } catch (thrown) {
+      this.options.logger.warn('could not read the state of waiting jobs', { error: coerceError(thrown).message });
+    }
+    for (const id of ids) this.options.wakeups.signal(topics.item(id), states && (states.get(id) ?? { status: 'archived', result: null, assignedAt: null }));
   }
 
   /**
@@ -227,12 +300,6 @@ export class Scheduler {
     const returned = await this.options.store.unclaim(jobs.map((job) => job.leaseId));
     this.options.logger.info('poll aborted; its jobs are queued again', { runner_id: runner.id, jobs: returned });
     this.options.wakeups.signal(topics.newWork);
-  }
-
-  private async ownLease(runner: RunnerRecord, leaseId: string): Promise<QueueItem> {
-    const item = await this.options.store.getQueueItemByLease(leaseId);
-    if (!item || item.runnerId !== runner.id || item.status !== 'leased') throw leaseGone(leaseId);
-    return item;
   }
 }
 

@@ -1,24 +1,29 @@
 /**
  * In-process wake-ups between the parts of one server: a long poll waits for "new work" or
- * "a lease of mine must be cancelled", a dispatcher waits for "item done". Only a hint:
- * every waiter re-reads the store when woken and also wakes on a timer, so several server
+ * "a lease of mine must be cancelled", a dispatcher waits for "item leased / done". A
+ * signal may carry a value (an item's new state), which every waiter of the topic receives.
+ * Only a hint: waiters also wake on a timer and then read the store, so several server
  * processes sharing one PostgreSQL stay correct, only slower.
  */
 export class Wakeups {
-  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly waiters = new Map<string, Set<(value?: unknown) => void>>();
 
-  /** Resolves on the first of the topics being signalled, the timeout, or the abort. */
-  wait(topics: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves on the first of the topics being signalled (with the signal's value), the
+   * timeout or the abort (with undefined). Without a timeout only a signal or the abort ends it.
+   */
+  wait(topics: readonly string[], timeoutMs?: number, signal?: AbortSignal): Promise<unknown> {
     return new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const done = () => {
+      if (signal?.aborted) return resolve(undefined);
+      const done = (value?: unknown) => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
+        signal?.removeEventListener('abort', stop);
         for (const topic of topics) this.waiters.get(topic)?.delete(done);
-        resolve();
+        resolve(value);
       };
-      const timer = setTimeout(done, timeoutMs);
-      signal?.addEventListener('abort', done, { once: true });
+      const stop = () => done();
+      const timer = timeoutMs === undefined ? undefined : setTimeout(stop, timeoutMs);
+      signal?.addEventListener('abort', stop, { once: true });
       for (const topic of topics) {
         let set = this.waiters.get(topic);
         if (!set) this.waiters.set(topic, (set = new Set()));
@@ -27,11 +32,11 @@ export class Wakeups {
     });
   }
 
-  signal(topic: string): void {
+  signal(topic: string, value?: unknown): void {
     const set = this.waiters.get(topic);
     if (!set) return;
     this.waiters.delete(topic);
-    for (const wake of set) wake();
+    for (const wake of set) wake(value);
   }
 }
 

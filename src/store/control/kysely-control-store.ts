@@ -4,6 +4,7 @@ import { coerceError, ConflictError, DeployliteError, systemClock } from '../../
 import type { Clock } from '../../core/index.js';
 import type { JobRecord, LogLine, NewRun, RunRecord } from '../../engine/index.js';
 import type {
+  ClaimedItem,
   ConditionalRunPatch,
   ControlStore,
   LogLineRecord,
@@ -29,8 +30,9 @@ import { IdentityQueries } from './identity-queries.js';
 import { LogQueries } from './log-queries.js';
 import { SecretQueries } from './secret-queries.js';
 import { QueueQueries } from './queue-queries.js';
-import { flag, toJob, toJobRow, toProject, toRunner, toSchedule, toServerRun, toToken } from './row-mappers.js';
+import { flag, toJob, toProject, toRunner, toSchedule, toServerRun, toToken } from './row-mappers.js';
 import type { ControlDatabase, RunsTable } from './schema.js';
+import { JobRecordWriter } from './job-record-writer.js';
 import { inWriteTransaction } from './write-transaction.js';
 
 export interface MigrationStatus {
@@ -57,6 +59,7 @@ export class KyselyControlStore implements ControlStore {
   private readonly clock: Clock;
   private readonly queue: QueueQueries;
   private readonly logs: LogQueries;
+  private readonly jobRecords: JobRecordWriter;
   readonly identity: IdentityQueries;
   readonly secrets: SecretQueries;
   readonly audit: AuditQueries;
@@ -70,6 +73,7 @@ export class KyselyControlStore implements ControlStore {
     this.clock = options.clock ?? systemClock;
     this.queue = new QueueQueries(db, dialect);
     this.logs = new LogQueries(db, dialect);
+    this.jobRecords = new JobRecordWriter(db);
     this.identity = new IdentityQueries(db);
     this.secrets = new SecretQueries(db);
     this.audit = new AuditQueries(db);
@@ -103,6 +107,7 @@ export class KyselyControlStore implements ControlStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.jobRecords.drain();
     await this.db.destroy();
   }
 
@@ -236,14 +241,9 @@ export class KyselyControlStore implements ControlStore {
 
   // ── jobs ────────────────────────────────────────────────────────────────────────────────
 
-  /** Insert or replace by (runId, key); a replaced job keeps its place in `listJobs`. */
-  async saveJob(job: JobRecord): Promise<void> {
-    const { run_id: _runId, key: _key, job_id: _jobId, ...changes } = toJobRow(job);
-    await this.db
-      .insertInto('jobs')
-      .values(toJobRow(job))
-      .onConflict((oc) => oc.columns(['run_id', 'key']).doUpdateSet(changes))
-      .execute();
+  /** Insert or replace by (runId, key); a replaced job keeps its place in `listJobs`. Batched: see JobRecordWriter. */
+  saveJob(job: JobRecord): Promise<void> {
+    return this.jobRecords.save(job);
   }
 
   async listJobs(runId: number): Promise<JobRecord[]> {
@@ -370,6 +370,10 @@ export class KyselyControlStore implements ControlStore {
     return this.queue.getQueueItemByLease(leaseId);
   }
 
+  queueItemStates(ids: readonly number[]): Promise<Map<number, Pick<QueueItem, 'status' | 'result' | 'assignedAt'>>> {
+    return this.queue.queueItemStates(ids);
+  }
+
   listQueued(limit: number, filter?: QueuedFilter): Promise<QueueItem[]> {
     return this.queue.listQueued(limit, filter);
   }
@@ -396,6 +400,10 @@ export class KyselyControlStore implements ControlStore {
 
   claimMany(ids: readonly number[], lease: { leasePrefix: string; runnerId: number; expiresAt: number; now: number }): Promise<{ id: number; leaseId: string; payload: unknown }[]> {
     return this.queue.claimMany(ids, lease);
+  }
+
+  claimNext(limit: number, filter: QueuedFilter, lease: { leasePrefix: string; runnerId: number; expiresAt: number; now: number }): Promise<ClaimedItem[]> {
+    return this.queue.claimNext(limit, filter, lease);
   }
 
   unclaim(leaseIds: readonly string[]): Promise<number> {
@@ -426,6 +434,10 @@ export class KyselyControlStore implements ControlStore {
     return this.queue.completeLease(leaseId, result, now);
   }
 
+  completeHeldLease(runnerId: number, leaseId: string, result: unknown, now: number): Promise<{ id: number; assignedAt: number | null } | undefined> {
+    return this.queue.completeHeldLease(runnerId, leaseId, result, now);
+  }
+
   expiredLeases(now: number): Promise<QueueItem[]> {
     return this.queue.expiredLeases(now);
   }
@@ -452,8 +464,9 @@ export class KyselyControlStore implements ControlStore {
     leaseId: string,
     offset: number,
     lines: readonly NewLogLine[],
+    runnerId?: number,
   ): Promise<{ accepted: number; stored: LogLineRecord[] } | undefined> {
-    return this.logs.appendLeaseLog(leaseId, offset, lines);
+    return this.logs.appendLeaseLog(leaseId, offset, lines, runnerId);
   }
 
   readJobLog(runId: number, jobKey: string, afterLine: number, limit: number): Promise<LogLineRecord[]> {

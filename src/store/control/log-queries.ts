@@ -38,6 +38,7 @@ export class LogQueries {
     leaseId: string,
     offset: number,
     lines: readonly NewLogLine[],
+    runnerId?: number,
   ): Promise<{ accepted: number; stored: LogLineRecord[] } | undefined> {
     if (!Number.isSafeInteger(offset) || offset < 0) {
       throw new InvalidRequestError(`a log batch offset must be a whole number ≥ 0, not ${offset}`, 'offset');
@@ -50,6 +51,7 @@ export class LogQueries {
         .select(['id', 'run_id', 'job_key', 'log_cursor'])
         .where('lease_id', '=', leaseId)
         .where('status', '=', 'leased')
+        .$if(runnerId !== undefined, (q) => q.where('runner_id', '=', runnerId as number))
         .$if(this.dialect === 'postgres', (q) => q.forUpdate())
         .executeTakeFirst();
       if (!item) return undefined;

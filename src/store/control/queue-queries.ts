@@ -1,7 +1,7 @@
 import type { Expression, Kysely, SqlBool } from 'kysely';
 import { sql } from 'kysely';
 import { ConflictError } from '../../core/index.js';
-import type { NewQueueItem, QueuedFilter, QueueItem } from '../control-store.js';
+import type { ClaimedItem, NewQueueItem, QueuedFilter, QueueItem, QueueStatus } from '../control-store.js';
 import type { ControlDialect } from './control-migrations.js';
 import { toQueueItem } from './row-mappers.js';
 import type { ControlDatabase } from './schema.js';
@@ -71,6 +71,26 @@ export class QueueQueries {
   async getQueueItem(id: number): Promise<QueueItem | undefined> {
     const row = await this.db.selectFrom('job_queue').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toQueueItem(row);
+  }
+
+  /** Status, result and assignment time of each of `ids` that exists; no payloads. */
+  async queueItemStates(ids: readonly number[]): Promise<Map<number, Pick<QueueItem, 'status' | 'result' | 'assignedAt'>>> {
+    const states = new Map<number, Pick<QueueItem, 'status' | 'result' | 'assignedAt'>>();
+    for (let start = 0; start < ids.length; start += 500) {
+      const rows = await this.db
+        .selectFrom('job_queue')
+        .select(['id', 'status', 'result', 'assigned_at'])
+        .where('id', 'in', ids.slice(start, start + 500))
+        .execute();
+      for (const row of rows) {
+        states.set(Number(row.id), {
+          status: row.status as QueueStatus,
+          result: row.result === null ? null : (JSON.parse(row.result) as unknown),
+          assignedAt: row.assigned_at === null ? null : Number(row.assigned_at),
+        });
+      }
+    }
+    return states;
   }
 
   async getQueueItemByLease(leaseId: string): Promise<QueueItem | undefined> {
@@ -203,6 +223,52 @@ export class QueueQueries {
     return rows.map((row) => ({ id: Number(row.id), leaseId: row.lease_id as string, payload: JSON.parse(row.payload) as unknown }));
   }
 
+  /**
+   * Picks and claims up to `limit` of the oldest queued items the filter lets through, in one
+   * statement, so that concurrent polls never pick the same items and lose them to each
+   * other: SQLite runs one write at a time, and on PostgreSQL `FOR UPDATE SKIP LOCKED` lets a
+   * concurrent claim pass over the rows this one is taking instead of waiting for them and
+   * then finding them gone. Returns the items won in queue order.
+   *
+   * The pick is a materialized CTE, not an `IN (subquery)`: PostgreSQL may rescan such a
+   * subquery for each row it updates, and with SKIP LOCKED every rescan picks the next rows,
+   * so `limit` would not hold.
+   */
+  async claimNext(limit: number, filter: QueuedFilter, lease: { leasePrefix: string; runnerId: number; expiresAt: number; now: number }): Promise<ClaimedItem[]> {
+    if (limit <= 0) return [];
+    const { labels, excludeProjects = [] } = filter;
+    const rows = await this.db
+      .with(
+        (cte) => cte('picked').materialized(),
+        (db) =>
+          db
+            .selectFrom('job_queue')
+            .select('id')
+            .where('status', '=', 'queued')
+            .$if(labels !== undefined, (q) => q.where(this.labelsAmong(labels ?? [])))
+            .$if(excludeProjects.length > 0, (q) => q.where('project_id', 'not in', [...excludeProjects]))
+            .orderBy('priority', 'desc')
+            .orderBy('id')
+            .limit(limit)
+            .$if(this.dialect === 'postgres', (q) => q.forUpdate().skipLocked()),
+      )
+      .updateTable('job_queue')
+      .set({
+        status: 'leased',
+        lease_id: sql<string>`${lease.leasePrefix} || '.' || cast(id as text)`,
+        runner_id: lease.runnerId,
+        lease_expires_at: lease.expiresAt,
+        assigned_at: lease.now,
+      })
+      .where('id', 'in', (eb) => eb.selectFrom('picked').select('picked.id'))
+      .where('status', '=', 'queued')
+      .returning(['id', 'lease_id', 'payload', 'priority', 'created_at'])
+      .execute();
+    return rows
+      .map((row) => ({ id: Number(row.id), leaseId: row.lease_id as string, payload: JSON.parse(row.payload) as unknown, priority: row.priority, createdAt: Number(row.created_at) }))
+      .sort((a, b) => b.priority - a.priority || a.id - b.id);
+  }
+
   /** The attempt and log cursor stay: no runner ever saw these claims. */
   async unclaim(leaseIds: readonly string[]): Promise<number> {
     if (leaseIds.length === 0) return 0;
@@ -278,6 +344,23 @@ export class QueueQueries {
       .where('status', '=', 'leased')
       .executeTakeFirst();
     return update.numUpdatedRows > 0n;
+  }
+
+  /**
+   * completeLease that also checks who holds the lease, in the same statement: done only if
+   * `runnerId` still holds `leaseId`. Returns the item's id and when it was assigned, or
+   * undefined when the lease is not this runner's (any more).
+   */
+  async completeHeldLease(runnerId: number, leaseId: string, result: unknown, now: number): Promise<{ id: number; assignedAt: number | null } | undefined> {
+    const row = await this.db
+      .updateTable('job_queue')
+      .set({ status: 'done', result: json(result), finished_at: now })
+      .where('lease_id', '=', leaseId)
+      .where('runner_id', '=', runnerId)
+      .where('status', '=', 'leased')
+      .returning(['id', 'assigned_at'])
+      .executeTakeFirst();
+    return row && { id: Number(row.id), assignedAt: row.assigned_at === null ? null : Number(row.assigned_at) };
   }
 
   /** Re-checks the expiry: the runner may have polled (extending it) since the reaper read it. */

@@ -144,6 +144,21 @@ test('every route the API answers has a rule, and every rule a route', () => {
   assert.deepEqual(served.sort(), Object.keys(ROUTE_RULES).sort());
 });
 
+test("no route is shadowed by the dashboard: a browser asking for a page, without a credential, gets the route's own answer", async () => {
+  // The dashboard's files answer only GETs that no route matches (api/dashboard-files.ts).
+  assert.match((await call(server, 'GET', '/projects', { headers: { accept: 'text/html' } })).text, /<div id="app">/, 'the dashboard is not being served');
+  const wrong: string[] = [];
+  for (const [key, rule] of Object.entries(ROUTE_RULES)) {
+    const [method, pattern] = key.split(' ') as [string, string];
+    if (method !== 'GET') continue;
+    const path = pattern.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(defaultParam(key, name)));
+    const reply = await call(server, 'GET', path, { headers: { accept: 'text/html' } });
+    if (String(reply.headers['content-type']).startsWith('text/html')) wrong.push(`${key}: answered with the dashboard`);
+    else if (rule !== PUBLIC && reply.status !== 401) wrong.push(`${key}: ${reply.status} without a credential`);
+  }
+  assert.deepEqual(wrong, []);
+});
+
 interface Fixture {
   readonly params?: Record<string, string>;
   readonly body?: unknown;

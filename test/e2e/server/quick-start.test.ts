@@ -14,6 +14,10 @@ test('the Quick start: `deploylite server --example` prints how to trigger the e
     const login = /\.\/bin\/deployctl login --server (\S+) --token "\$\(cat (\S+)\)"/.exec(banner);
     assert.ok(login, banner);
     const token = readFileSync(login[2] as string, 'utf8').trim();
+    // The printed address opens the dashboard, where the admin signs in.
+    const dashboard = /dashboard: (\S+) \(sign in as "admin"\)/.exec(banner);
+    assert.ok(dashboard, banner);
+    assert.match(await (await fetch(dashboard[1] as string)).text(), /<div id="app"><\/div>/);
     const home = workdir();
     const deployctl = (...args: string[]) => {
       const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, NO_COLOR: '1' };

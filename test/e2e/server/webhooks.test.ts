@@ -88,7 +88,8 @@ test('unknown events and pushes the pipeline filters out are answered 202 and ig
 });
 
 test('a delivery whose run could not start (the repository was unreachable) starts it when redelivered', async () => {
-  const payload = pushPayload('refs/heads/main', repo.sha);
+  // A commit the server has not fetched yet (one it holds already needs no fetch).
+  const payload = pushPayload('refs/heads/main', repo.commit({ 'notes.txt': 'pushed while the host was down' }));
   const hidden = `${repo.path}-away`;
   renameSync(repo.path, hidden);
   try {

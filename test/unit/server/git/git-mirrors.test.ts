@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -48,6 +48,17 @@ test('a commit the fetched ref did not bring is refused as an unknown ref', asyn
   const mirrors = new GitMirrors(temp());
   await assert.rejects(mirrors.resolve(1, repo.path, 'refs/heads/main', repo.fork), { code: 'run.unknown-ref' });
   assert.equal(await mirrors.resolve(1, repo.path, 'main'), repo.main);
+});
+
+test('a commit an earlier fetch brought needs no fetch: it resolves even while the repository cannot be reached', async () => {
+  const repo = repositoryWithPullRequest();
+  const mirrors = new GitMirrors(temp());
+  assert.equal(await mirrors.resolve(1, repo.path, 'main'), repo.main);
+  const gone = `${repo.path}-moved`;
+  renameSync(repo.path, gone);
+  assert.equal(await mirrors.resolve(1, repo.path, 'refs/heads/main', repo.main), repo.main);
+  await assert.rejects(mirrors.resolve(1, repo.path, 'main'), { code: 'run.fetch-failed' });
+  await assert.rejects(mirrors.resolve(1, repo.path, 'refs/heads/main', repo.main.slice(0, 12)), { code: 'run.fetch-failed' });
 });
 
 test('a directory left where a mirror belongs (a server killed while creating it) becomes a mirror again', async () => {

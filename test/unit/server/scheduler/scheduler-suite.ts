@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { DispatchedJob } from '../../../../src/engine/index.js';
+import type { JobResult } from '../../../../src/protocol/index.js';
+import type { Scheduler } from '../../../../src/server/scheduler/scheduler.js';
 import { createRemoteDispatcher } from '../../../../src/server/scheduler/remote-dispatcher.js';
 import type { ControlStore, ServerRunRecord } from '../../../../src/store/index.js';
 import type { OpenEmptyStore } from '../../store/suite/fixtures.js';
@@ -49,10 +51,15 @@ export function describeScheduler(name: string, openEmpty: OpenEmptyStore): void
       const run = await createRun(store);
       const item = await queueJob(store, run, 'build');
       const hangUp = new AbortController();
-      // The runner disconnects while its jobs are being claimed.
+      // The runner disconnects while its jobs are being claimed (whichever way the poll claims).
       const disconnecting = storeWith(store, {
         claimMany: async (ids, lease) => {
           const won = await store.claimMany(ids, lease);
+          hangUp.abort();
+          return won;
+        },
+        claimNext: async (limit, filter, lease) => {
+          const won = await store.claimNext(limit, filter, lease);
           hangUp.abort();
           return won;
         },
@@ -90,36 +97,99 @@ export function describeScheduler(name: string, openEmpty: OpenEmptyStore): void
 
     it('a dispatcher that finds its job queued by another server meanwhile waits for that one', async (store) => {
       const run = await createRun(store);
-      const existing = await queueJob(store, run, 'build');
-      let settle: (id: number) => void = () => undefined;
-      const settled = new Promise<number>((resolve) => (settle = resolve));
+      await queueJob(store, run, 'build');
+      let settle: () => void = () => undefined;
+      const lookedAgain = new Promise<void>((resolve) => (settle = resolve));
       let finds = 0;
       // Another server process queued the job between this dispatcher's look-up and its enqueue.
       const lateStore = storeWith(store, {
-        findQueueItem: async (runId, jobKey) => (++finds === 1 ? undefined : store.findQueueItem(runId, jobKey)),
-        getQueueItem: async (id) => {
-          settle(id);
-          return store.getQueueItem(id);
+        findQueueItem: async (runId, jobKey) => {
+          if (++finds === 1) return undefined;
+          const found = await store.findQueueItem(runId, jobKey);
+          settle();
+          return found;
         },
       });
       const clock = manualClock();
-      const dispatch = createRemoteDispatcher(lateStore, createScheduler(lateStore, clock), {
-        run: { id: run.runId, projectId: run.projectId, file: '.deploylite.yml', sha: 'a'.repeat(40) } as ServerRunRecord,
-        repository: 'https://git.example.com/web.git',
-        priority: 0,
-        sealer: { seal: async (value) => JSON.stringify(value), open: async (text) => JSON.parse(text) as unknown },
-      });
+      const scheduler = createScheduler(lateStore, clock);
+      const outcome = dispatch(lateStore, scheduler, run, dispatchedJob('build', clock, neverAborted));
+      await lookedAgain;
+      assert.equal(await store.queueDepth(), 1);
+      const runner = await createRunner(store, 'r1');
+      const [job] = (await scheduler.poll(runner, poll(1), neverAborted)).jobs;
+      await scheduler.acceptResult(runner, job?.leaseId ?? '', { ...SUCCESS, outputs: { version: '1.2.3' } });
+      assert.deepEqual(await outcome, { ...outcomeOf(SUCCESS), outputs: { version: '1.2.3' } });
+    });
+
+    it('a cancelled dispatch ends the queued job at once and reports it cancelled', async (store) => {
+      const run = await createRun(store);
+      const clock = manualClock();
+      const scheduler = createScheduler(store, clock);
       const stop = new AbortController();
-      const outcome = dispatch(dispatchedJob('build', clock, stop.signal));
-      try {
-        assert.equal(await settled, existing.id);
-        assert.equal(await store.queueDepth(), 1);
-      } finally {
-        stop.abort();
-      }
+      const outcome = dispatch(store, scheduler, run, dispatchedJob('build', clock, stop.signal));
+      while ((await store.queueDepth()) === 0) await new Promise((resolve) => setImmediate(resolve));
+      stop.abort();
       assert.equal((await outcome).status, 'cancelled');
+      assert.equal((await store.findQueueItem(run.runId, 'build'))?.status, 'done');
+      assert.deepEqual((await scheduler.poll(await createRunner(store, 'late'), poll(1), neverAborted)).jobs, []);
+    });
+
+    it('a dispatcher learns of a job that another server process leased and finished', async (store) => {
+      const run = await createRun(store);
+      const clock = manualClock();
+      let running = 0;
+      const job = { ...dispatchedJob('build', clock, neverAborted), onRunning: () => void running++ };
+      const outcome = dispatch(store, createScheduler(store, clock, { watchSweepMs: 10 }), run, job);
+      while ((await store.queueDepth()) === 0) await new Promise((resolve) => setImmediate(resolve));
+      // The other process has its own scheduler: nothing it does wakes this one's dispatcher.
+      const elsewhere = createScheduler(store, clock);
+      const runner = await createRunner(store, 'other-server-runner');
+      const [leased] = (await elsewhere.poll(runner, poll(1), neverAborted)).jobs;
+      await elsewhere.acceptResult(runner, leased?.leaseId ?? '', SUCCESS);
+      assert.equal((await outcome).status, 'success');
+      assert.equal(running, 1);
+    });
+
+    it('a result from a runner that does not hold the lease is refused and changes nothing', async (store) => {
+      const run = await createRun(store);
+      const item = await queueJob(store, run, 'build');
+      const scheduler = createScheduler(store, manualClock());
+      const holder = await createRunner(store, 'holder');
+      const [job] = (await scheduler.poll(holder, poll(1), neverAborted)).jobs;
+      const intruder = await createRunner(store, 'intruder');
+      await assert.rejects(scheduler.acceptResult(intruder, job?.leaseId ?? '', SUCCESS), { code: 'lease.gone' });
+      assert.equal((await store.getQueueItem(item.id))?.status, 'leased');
+      await scheduler.acceptResult(holder, job?.leaseId ?? '', SUCCESS);
+      assert.equal((await store.getQueueItem(item.id))?.status, 'done');
+    });
+
+    it('twenty runners polling at once over a long queue each get a full batch, no job twice', async (store) => {
+      const run = await createRun(store);
+      for (let i = 0; i < 200; i++) await queueJob(store, run, `job-${i}`);
+      const scheduler = createScheduler(store, manualClock());
+      const runners = await Promise.all(Array.from({ length: 20 }, (_, i) => createRunner(store, `runner-${i}`)));
+      const polls = await Promise.all(runners.map((runner) => scheduler.poll(runner, poll(10), neverAborted)));
+      assert.deepEqual(polls.map((p) => p.jobs.length), Array.from({ length: 20 }, () => 10));
+      assert.equal(new Set(polls.flatMap((p) => p.jobs.map((job) => job.jobKey))).size, 200);
     });
   });
+}
+
+const SUCCESS: JobResult = { status: 'success', attempts: 1, exitCode: 0, error: null, outputs: {}, rollbackStatus: null, logLines: 0 };
+
+function outcomeOf(result: JobResult) {
+  const { logLines: _logLines, ...outcome } = result;
+  return outcome;
+}
+
+/** A remote dispatch of `job` for the run, with a sealer that only encodes. */
+function dispatch(store: ControlStore, scheduler: Scheduler, run: { projectId: number; runId: number }, job: DispatchedJob) {
+  return createRemoteDispatcher(store, scheduler, {
+    run: { id: run.runId, projectId: run.projectId, file: '.deploylite.yml', sha: 'a'.repeat(40) } as ServerRunRecord,
+    repository: 'https://git.example.com/web.git',
+    priority: 0,
+    sealer: { seal: async (value) => JSON.stringify(value), open: async (text) => JSON.parse(text) as unknown },
+  })(job);
 }
 
 /** The parts of a DispatchedJob the remote dispatcher reads. */

@@ -62,6 +62,13 @@ export function describeLogs(openEmpty: OpenEmptyStore): void {
       assert.deepEqual([appended?.accepted, numbers(appended?.stored ?? [])], [1, [2]]);
     });
 
+    it("a lease takes no lines from a runner that does not hold it", async (store) => {
+      const item = await leasedItem(store, 'L', 1);
+      assert.equal(await store.appendLeaseLog('L', 0, lines('intruder'), 2), undefined);
+      const appended = await store.appendLeaseLog('L', 0, lines('holder'), 1);
+      assert.deepEqual([appended?.accepted, appended?.stored.map((line) => [line.runId, line.jobKey, line.text])], [1, [[item.runId, 'build', 'holder']]]);
+    });
+
     it('a lease that is not active takes no lines', async (store) => {
       const item = await leasedItem(store, 'L');
       assert.equal(await store.appendLeaseLog('unknown', 0, lines('x')), undefined);

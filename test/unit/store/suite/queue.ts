@@ -53,6 +53,66 @@ export function describeQueue(openEmpty: OpenEmptyStore): void {
       assert.deepEqual(await store.claimMany([a.id], batch('p3', 3)), []);
     });
 
+    it('claimNext leases the oldest items the filter lets through, highest priority first, with their payloads', async (store) => {
+      const project = await createProject(store);
+      const other = await createProject(store, 'api');
+      const run = await createServerRun(store, project.id);
+      const otherRun = await createServerRun(store, other.id);
+      const old = await queuedItem(store, { runId: run.id, jobKey: 'old', labels: [] });
+      await queuedItem(store, { runId: run.id, jobKey: 'gpu', labels: ['gpu'] });
+      await queuedItem(store, { runId: otherRun.id, jobKey: 'elsewhere', labels: [], projectId: other.id });
+      const urgent = await queuedItem(store, { runId: run.id, jobKey: 'urgent', labels: ['linux'], priority: 5, payload: { jobId: 'urgent' } });
+      await queuedItem(store, { runId: run.id, jobKey: 'young', labels: [] });
+      const won = await store.claimNext(2, { labels: ['linux'], excludeProjects: [other.id] }, { leasePrefix: 'p', runnerId: 7, expiresAt: 10_000, now: 2_000 });
+      assert.deepEqual(
+        won.map((claim) => [claim.id, claim.leaseId, claim.payload]),
+        [
+          [urgent.id, `p.${urgent.id}`, { jobId: 'urgent' }],
+          [old.id, `p.${old.id}`, { jobId: 'build' }],
+        ],
+      );
+      const leased = await store.getQueueItem(urgent.id);
+      assert.deepEqual([leased?.status, leased?.runnerId, leased?.leaseExpiresAt, leased?.assignedAt], ['leased', 7, 10_000, 2_000]);
+      assert.deepEqual((await store.listQueued(10)).map((item) => item.jobKey), ['gpu', 'elsewhere', 'young']);
+    });
+
+    it('claimNext calls racing over one queue never share an item and each gets its limit', async (store) => {
+      const run = await createServerRun(store, (await createProject(store)).id);
+      for (let i = 0; i < 40; i++) await queuedItem(store, { runId: run.id, jobKey: `job-${i}` });
+      const claims = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => store.claimNext(5, {}, { leasePrefix: `p${i}`, runnerId: i + 1, expiresAt: 10_000, now: 2_000 })),
+      );
+      assert.deepEqual(claims.map((won) => won.length), [5, 5, 5, 5, 5, 5, 5, 5]);
+      assert.equal(new Set(claims.flat().map((won) => won.id)).size, 40);
+      assert.equal(await store.queueDepth(), 0);
+    });
+
+    it('completeHeldLease finishes the item only for the runner holding the lease, and says when it was assigned', async (store) => {
+      const item = await leasedItem(store, 'L', 1);
+      assert.equal(await store.completeHeldLease(2, 'L', { status: 'success' }, 3_000), undefined);
+      assert.equal((await store.getQueueItem(item.id))?.status, 'leased');
+      assert.deepEqual(await store.completeHeldLease(1, 'L', { status: 'success' }, 3_000), { id: item.id, assignedAt: 2_000 });
+      assert.equal(await store.completeHeldLease(1, 'L', { status: 'failed' }, 4_000), undefined);
+      const done = await store.getQueueItem(item.id);
+      assert.deepEqual([done?.status, done?.result, done?.finishedAt], ['done', { status: 'success' }, 3_000]);
+    });
+
+    it('queueItemStates reads the status, result and assignment of many items at once', async (store) => {
+      const queued = await queuedItem(store, { jobKey: 'a' });
+      const leased = await leasedItem(store, 'L', 1, { jobKey: 'b' });
+      const done = await leasedItem(store, 'D', 1, { jobKey: 'c' });
+      await store.completeLease('D', { status: 'failed' }, 3_000);
+      const states = await store.queueItemStates([queued.id, leased.id, done.id, 999_999]);
+      assert.deepEqual(
+        [...states].sort(([a], [b]) => a - b),
+        [
+          [queued.id, { status: 'queued', result: null, assignedAt: null }],
+          [leased.id, { status: 'leased', result: null, assignedAt: 2_000 }],
+          [done.id, { status: 'done', result: { status: 'failed' }, assignedAt: 2_000 }],
+        ],
+      );
+    });
+
     it('listQueued with labels leaves out items needing a label not offered, however many come first', async (store) => {
       const run = await createServerRun(store, (await createProject(store)).id);
       for (let i = 0; i < 250; i++) await queuedItem(store, { runId: run.id, jobKey: `gpu-${i}`, labels: ['linux', 'gpu'] });

@@ -115,6 +115,22 @@ export function describeSchemaAndRuns(openEmpty: OpenEmptyStore): void {
       assert.deepEqual(jobs[1]?.matrix, { node: 20 });
     });
 
+    it('saves made at once are all stored, a later one of a job wins, and one bad record fails alone', async (store) => {
+      const run = await createServerRun(store, (await createProject(store)).id);
+      const keys = Array.from({ length: 120 }, (_, i) => `job-${i}`);
+      await Promise.all(keys.map((key) => store.saveJob(job(run.id, key))));
+      const saves = [
+        store.saveJob(job(run.id, 'job-3', { status: 'running', startedAt: 4_000 })),
+        store.saveJob(job(999_999, 'orphan')),
+        store.saveJob(job(run.id, 'job-7', { status: 'success', exitCode: 0 })),
+      ];
+      const settled = await Promise.allSettled(saves);
+      assert.deepEqual(settled.map((outcome) => outcome.status), ['fulfilled', 'rejected', 'fulfilled']);
+      const jobs = await store.listJobs(run.id);
+      assert.deepEqual(jobs.map((j) => j.key), keys);
+      assert.deepEqual([jobs[3]?.status, jobs[3]?.startedAt, jobs[7]?.status, jobs[7]?.exitCode], ['running', 4_000, 'success', 0]);
+    });
+
     it('deleteJobs forgets only the given jobs of the run', async (store) => {
       const run = await createServerRun(store, (await createProject(store)).id);
       for (const key of ['build', 'test', 'deploy']) await store.saveJob(job(run.id, key));

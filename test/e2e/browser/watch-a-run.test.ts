@@ -1,0 +1,198 @@
+// The dashboard in a real browser against a real `deploylite server` with its built-in
+// runner: sign in, open a project, run its pipeline, watch the graph turn green without a
+// reload, and read a job's log as it streams in — with the page's own CSP in force, an
+// accessibility scan of every page, and screenshots in test-results/.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { DashboardPage } from '../support/browser.js';
+import { launchBrowser, openDashboard, overflowsSideways, PHONE, screenshot, seriousAccessibilityViolations } from '../support/browser.js';
+import { PASSWORD } from '../support/callers.js';
+import type { ServerProcess } from '../support/control-plane.js';
+import { gitRepo, isFinal, startServer, waitForRun } from '../support/control-plane.js';
+
+const PIPELINE = `name: shop
+jobs:
+  checkout:
+    steps:
+      - run: echo "checked out"; sleep 1
+  build:
+    needs: checkout
+    matrix:
+      target: [linux, darwin]
+    steps:
+      - run: echo "building for \${{ matrix.target }}"
+  test:
+    needs: checkout
+    steps:
+      - run: for i in $(seq 1 30); do echo "test line $i"; sleep 0.1; done
+  package:
+    needs: [build, test]
+    steps:
+      - run: echo packaged
+`;
+const TEST_LINES = Array.from({ length: 30 }, (_, index) => `test line ${index + 1}`);
+
+let server: ServerProcess;
+let browser: Browser;
+let admin: DashboardPage;
+
+before(async () => {
+  [server, browser] = await Promise.all([startServer({ env: { DEPLOYLITE_ADMIN_PASSWORD: PASSWORD } }), launchBrowser()]);
+  await server.api('POST', '/api/v1/projects', { name: 'shop', repository: gitRepo({ '.deploylite.yml': PIPELINE }).path }, 201);
+  admin = await openDashboard(browser);
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function assertAccessible(page: Page): Promise<void> {
+  assert.deepEqual(await seriousAccessibilityViolations(page), []);
+}
+
+const node = (page: Page, job: string) => page.locator(`[data-run-graph] [data-job="${job}"]`);
+
+/** The statuses a graph node showed, sampled until it shows `final` (so passing states are caught). */
+async function watchNode(page: Page, job: string, final: string, timeoutMs = 30_000): Promise<string[]> {
+  const seen: string[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = (await node(page, job).getAttribute('data-status')) ?? 'absent';
+    if (seen.at(-1) !== status) seen.push(status);
+    if (status === final) return seen;
+    if (Date.now() > deadline) throw new Error(`${job} never showed ${final}; it showed ${seen.join(' → ')}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+test('someone signs in with the keyboard alone and sees the projects they can open', async () => {
+  const { page, problems } = admin;
+  await page.goto(server.url);
+  await page.getByRole('heading', { name: 'Sign in to DeployLite' }).waitFor();
+  await assertAccessible(page);
+  await screenshot(page, 'dashboard-login');
+
+  await page.keyboard.press('Tab'); // the skip link comes first
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('admin');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
+
+  await page.getByRole('heading', { name: 'Projects' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/projects');
+  await page.getByRole('link', { name: 'shop' }).waitFor();
+  await assertAccessible(page);
+  await screenshot(page, 'dashboard-projects');
+  assert.deepEqual(problems, []);
+});
+
+test('a run started from the dashboard turns its graph green without a reload, critical path and matrix shown', async () => {
+  const { page, problems } = admin;
+  await page.getByRole('link', { name: 'shop' }).click();
+  await page.getByRole('heading', { name: 'shop', level: 1 }).waitFor();
+  await page.getByText('No runs yet.').waitFor();
+  await assertAccessible(page);
+  await page.evaluate('window.stillTheSamePage = true');
+
+  await page.getByRole('button', { name: 'Run pipeline' }).click();
+  await page.waitForURL(/\/runs\/\d+$/);
+  const shown = await watchNode(page, 'test', 'success');
+  assert.equal(shown[0], 'waiting', `test first showed ${shown.join(' → ')}`);
+  assert.ok(shown.includes('running'), `test was never shown running: ${shown.join(' → ')}`);
+  await node(page, 'package').and(page.locator('[data-status="success"]')).waitFor();
+  await page.locator('[data-run-status][data-status="success"]').waitFor();
+
+  // Every node says its status in words, not only in colour.
+  for (const job of ['checkout', 'build', 'test', 'package']) assert.match((await node(page, job).textContent()) ?? '', /success/);
+  assert.equal(await page.evaluate('window.stillTheSamePage'), true, 'the page was reloaded');
+  const critical = await page.locator('[data-run-graph] [data-critical]').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-job')));
+  assert.deepEqual(critical, ['checkout', 'test', 'package']);
+  const instances = node(page, 'build').getByRole('link');
+  assert.deepEqual(await instances.evaluateAll((links) => links.map((l) => l.getAttribute('aria-label'))), ['build (linux): success', 'build (darwin): success']);
+  await page.getByRole('button', { name: 'Cancel run' }).waitFor({ state: 'detached' });
+
+  await assertAccessible(page);
+  await screenshot(page, 'dashboard-run');
+  await page.setViewportSize(PHONE);
+  assert.equal(await overflowsSideways(page), false, 'the run page is wider than a phone');
+  await screenshot(page, 'dashboard-run-phone');
+  await page.setViewportSize({ width: 1280, height: 860 });
+
+  // A graph node is a link the keyboard reaches and follows.
+  await node(page, 'checkout').getByRole('link').focus();
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/runs\/\d+\/jobs\/checkout$/);
+  await page.locator('[data-log-state][data-state="complete"]').waitFor();
+  assert.deepEqual(await page.locator('[data-log] li[data-stream="stdout"] > span').allTextContents(), ['checked out']);
+  assert.deepEqual(problems, []);
+});
+
+test('the runs list shows the run with its branch, commit, trigger and who started it', async () => {
+  const { page, problems } = admin;
+  await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'shop' }).click();
+  const row = page.locator('tr[data-run]').first();
+  await row.waitFor();
+  const cells = await row.locator('th, td').allTextContents();
+  assert.match(cells[0] ?? '', /^#\d+$/);
+  assert.match(cells[1] ?? '', /success/);
+  assert.match(cells[2] ?? '', /^main · [0-9a-f]{7}$/);
+  assert.equal(cells[4], 'admin');
+  await assertAccessible(page);
+  await screenshot(page, 'dashboard-project-runs');
+  assert.deepEqual(problems, []);
+});
+
+test("a job's log streams in live and every line is shown once, also across a dropped connection", async () => {
+  const { page, problems } = admin;
+  // Drop the first log connection after a few lines; the page must resume after the last line it holds.
+  let connections = 0;
+  await page.routeWebSocket(/\/api\/v1\/logs\/.*\/stream/, (ws) => {
+    connections++;
+    const upstream = ws.connectToServer();
+    if (connections === 1) {
+      let forwarded = 0;
+      upstream.onMessage((message) => {
+        ws.send(message);
+        if (++forwarded === 5) void ws.close({ code: 4000, reason: 'dropped by the test' });
+      });
+    }
+  });
+
+  const { id } = await server.api<{ id: number }>('POST', '/api/v1/projects/shop/runs', {}, 201);
+  await page.goto(`${server.url}/runs/${id}/jobs/test`);
+  await page.locator('[data-log-state][data-state="live"]').waitFor();
+  await page.locator('[data-log-state][data-state="complete"]').waitFor({ timeout: 30_000 });
+  const lines = await page.locator('[data-log] li[data-stream="stdout"] > span').allTextContents();
+  assert.deepEqual(lines, TEST_LINES);
+  assert.ok(connections >= 2, `the log was not resumed after the drop (${connections} connection)`);
+  await page.locator('[data-job-status][data-status="success"]').waitFor();
+
+  await assertAccessible(page);
+  await screenshot(page, 'dashboard-job-log');
+  await page.unrouteAll();
+  await waitForRun(server, id, isFinal);
+  assert.deepEqual(problems, []);
+});
+
+test('a reload keeps the user signed in; a new tab and signing out do not', async () => {
+  const { page, context, problems } = admin;
+  await page.goto(`${server.url}/projects`);
+  await page.getByRole('link', { name: 'shop' }).waitFor();
+  await page.reload();
+  await page.getByRole('link', { name: 'shop' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/projects');
+
+  // Another tab has its own session storage: it must sign in (sharing the single-use refresh token would end both sessions).
+  const other = await context.newPage();
+  await other.goto(`${server.url}/projects`);
+  await other.getByRole('heading', { name: 'Sign in to DeployLite' }).waitFor();
+  await other.close();
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in to DeployLite' }).waitFor();
+  await page.goto(`${server.url}/projects`);
+  await page.getByRole('heading', { name: 'Sign in to DeployLite' }).waitFor();
+  assert.deepEqual(problems, []);
+});

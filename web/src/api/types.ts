@@ -1,0 +1,99 @@
+// The public API's shapes as docs/api.md describes them: the dashboard reads nothing else.
+
+export type RunStatus = 'pending' | 'running' | 'success' | 'failed' | 'cancelled';
+export type JobStatus = 'pending' | 'running' | 'success' | 'failed' | 'skipped' | 'cancelled';
+export type Role = 'viewer' | 'developer' | 'maintainer' | 'owner';
+
+export interface Project {
+  readonly id: number;
+  readonly name: string;
+  readonly repository: string;
+  readonly pipelinePath: string;
+  readonly defaultBranch: string;
+  readonly maxConcurrentJobs: number | null;
+  readonly createdAt: number;
+}
+
+export interface Run {
+  readonly id: number;
+  readonly projectId: number;
+  readonly project: string;
+  readonly name: string;
+  readonly status: RunStatus;
+  readonly ref: string;
+  readonly sha: string;
+  readonly trigger: { readonly kind: string; readonly event?: string; readonly actor?: string; readonly pullRequest?: number };
+  readonly attempt: number;
+  readonly createdAt: number;
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+  readonly error: string | null;
+}
+
+export interface Job {
+  /** `<runId>:<key>` */
+  readonly id: string;
+  /** `build`, or `build[1]` for a matrix instance. */
+  readonly key: string;
+  /** The job's id in the pipeline (shared by its matrix instances). */
+  readonly jobId: string;
+  readonly name: string;
+  readonly status: JobStatus;
+  readonly attempts: number;
+  readonly exitCode: number | null;
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+  readonly error: string | null;
+  readonly matrix: Readonly<Record<string, unknown>> | null;
+}
+
+export interface RunWithJobs extends Run {
+  readonly jobs: readonly Job[];
+}
+
+export interface RunList {
+  readonly runs: readonly Run[];
+  /** Pass as `before` for the next (older) page. */
+  readonly next: number | null;
+}
+
+export interface GraphJob {
+  readonly id: string;
+  readonly name: string;
+  readonly needs: readonly string[];
+  readonly matrix: boolean;
+}
+
+export interface RunGraph {
+  /** In an order that respects `needs`. */
+  readonly jobs: readonly GraphJob[];
+}
+
+export interface LogLine {
+  readonly lineNo: number;
+  readonly stream: 'stdout' | 'stderr' | 'system';
+  readonly time: number;
+  readonly text: string;
+}
+
+export interface LogPage {
+  readonly lines: readonly LogLine[];
+  readonly next: number;
+  readonly complete: boolean;
+}
+
+export interface Whoami {
+  readonly name: string;
+  readonly kind: 'user' | 'api' | 'admin';
+  readonly username: string | null;
+  readonly isAdmin: boolean;
+  /** Project name → the caller's role there. */
+  readonly projects: Readonly<Record<string, Role>>;
+}
+
+export interface TokenPair {
+  readonly accessToken: string;
+  readonly accessTokenExpiresAt: number;
+  readonly refreshToken: string;
+  readonly refreshTokenExpiresAt: number;
+}
