@@ -3,13 +3,16 @@
 // a fresh database with `items` queue items whose payload is as large as the benchmark's
 // assignments, then times the scheduler's own conditional UPDATEs over all of them:
 //
+//   next       `store.claimNext(batch)`: pick and claim the oldest `batch` items in one
+//              statement, what one poll with `batch` free slots does while no project with a
+//              concurrency limit has slots to count; one statement at a time
+//   next×C     the same with `concurrency` statements in flight (as many as runners)
 //   claim      `store.claim(id)`, one item per statement, one statement at a time
-//   many       `store.claimMany(ids)` with `batch` ids per statement (what one poll with
-//              `batch` free slots does), one statement at a time
-//   many×C     the same with `concurrency` statements in flight (as many as runners)
+//   many       `store.claimMany(ids)` with `batch` ids per statement (the claim of a poll that
+//              picked its items itself, because of project limits), one statement at a time
+//   many×C     the same with `concurrency` statements in flight
 //
-// It also times the scheduler's candidate read (`listQueued(200)`), which every poll makes
-// before it claims anything.
+// It also times that path's candidate read (`listQueued(200)`).
 //
 //   node --import tsx bench/lib/store-claim-rate.mjs (--sqlite FILE | --dsn DSN) --items N \
 //        --batch B --concurrency C --payload-bytes P
@@ -74,6 +77,23 @@ try {
    * Claims every id, `size` ids per statement (`store.claim` when 1, else `store.claimMany`)
    * with `workers` statements in flight; returns items claimed per second.
    */
+  /** Claims the whole queue with `claimNext(size)`, `workers` statements in flight; items per second. */
+  const claimNextAll = async (size, workers) => {
+    let won = 0;
+    const worker = async (runnerId) => {
+      for (;;) {
+        const at = Date.now();
+        const claimed = await store.claimNext(size, {}, { leasePrefix: randomUUID(), runnerId, expiresAt: at + 30_000, now: at });
+        if (claimed.length === 0) return;
+        won += claimed.length;
+      }
+    };
+    const started = performance.now();
+    await Promise.all(Array.from({ length: workers }, (_, i) => worker(i + 1)));
+    const seconds = (performance.now() - started) / 1000;
+    if (won !== items) throw new Error(`${won} of ${items} claims won`);
+    return items / seconds;
+  };
   const claimAll = async (ids, size, workers) => {
     let next = 0;
     let won = 0;
@@ -98,6 +118,10 @@ try {
     return ids.length / seconds;
   };
 
+  await fill('next');
+  const nextPerSecond = await claimNextAll(batch, 1);
+  await fill('next-par');
+  const nextConcurrentPerSecond = await claimNextAll(batch, concurrency);
   const claimIds = await fill('claim');
   const listQueuedMs = [];
   for (let i = 0; i < 5; i++) {
@@ -110,7 +134,7 @@ try {
   const manyPerSecond = await claimAll(await fill('many'), batch, 1);
   const manyConcurrentPerSecond = await claimAll(await fill('par'), batch, concurrency);
   process.stdout.write(
-    `${JSON.stringify({ items, batch, concurrency, claimPerSecond, manyPerSecond, manyConcurrentPerSecond, listQueuedMedianMs: listQueuedMs[2] })}\n`,
+    `${JSON.stringify({ items, batch, concurrency, nextPerSecond, nextConcurrentPerSecond, claimPerSecond, manyPerSecond, manyConcurrentPerSecond, listQueuedMedianMs: listQueuedMs[2] })}\n`,
   );
 } finally {
   await store.close();

@@ -26,6 +26,10 @@ export function createAppRouter() {
       { path: '/projects/:project', name: 'project', component: () => import('./pages/ProjectRunsPage.vue'), props: true },
       { path: '/runs/:runId(\\d+)', name: 'run', component: () => import('./pages/RunPage.vue'), props: true },
       { path: '/runs/:runId(\\d+)/jobs/:jobKey', name: 'job', component: () => import('./pages/JobLogPage.vue'), props: true },
+      { path: '/runners', name: 'runners', component: () => import('./pages/RunnersPage.vue'), meta: { title: 'Runners' } },
+      { path: '/tokens', name: 'tokens', component: () => import('./pages/TokensPage.vue'), meta: { title: 'API tokens' } },
+      // Admins only: others are not offered the link, and the server refuses them if they come anyway.
+      { path: '/audit', name: 'audit', component: () => import('./pages/AuditPage.vue'), meta: { title: 'Audit log' } },
       { path: '/:unknown(.*)*', name: 'not-found', component: () => import('./pages/NotFoundPage.vue'), meta: { public: true, title: 'Not found' } },
     ],
     scrollBehavior: (to, _from, saved) => saved ?? (to.hash ? { el: to.hash } : { top: 0 }),

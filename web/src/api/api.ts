@@ -1,16 +1,20 @@
 import { accessToken, refresh } from '../auth/session';
-import { ApiError, request } from './http';
-import type { LogPage, Project, Run, RunGraph, RunList, RunWithJobs } from './types';
+import { ApiError, request, requestBlob } from './http';
+import type { ApiToken, AuditFilters, AuditPage, CreatedToken, CreateTokenInput, LogPage, Project, Run, RunGraph, RunList, RunWithJobs, Runner } from './types';
 
 /**
  * A request as the signed-in user. An access token the server no longer accepts (a restart
  * with a new key, a clock that drifted) is refreshed once and the request sent again.
  */
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return authorized((token) => request<T>(method, path, { token, ...(body !== undefined ? { body } : {}) }));
+}
+
+async function authorized<T>(sendWith: (token: string) => Promise<T>): Promise<T> {
   const send = async () => {
     const token = await accessToken();
     if (!token) throw new ApiError(401, 'unauthorized', 'You are not signed in.');
-    return request<T>(method, path, { token, ...(body !== undefined ? { body } : {}) });
+    return sendWith(token);
   };
   try {
     return await send();
@@ -36,7 +40,23 @@ export const api = {
   retry: (id: number, job?: string) => call<Run>('POST', `/api/v1/runs/${id}/retry`, job ? { job } : {}),
   logPage: (runId: number, key: string, after: number, limit = 1000) =>
     call<LogPage>('GET', `/api/v1/runs/${runId}/jobs/${enc(key)}/logs?after=${after}&limit=${limit}`),
+  runners: () => call<{ runners: Runner[] }>('GET', '/api/v1/runners'),
+  /** The caller's tokens, or (an admin asking for `all`) everyone's; never their values. */
+  tokens: (all: boolean) => call<{ tokens: ApiToken[] }>('GET', `/api/v1/tokens${all ? '?all=true' : ''}`),
+  createToken: (input: CreateTokenInput) => call<CreatedToken>('POST', '/api/v1/tokens', { kind: 'api', ...input }),
+  revokeToken: (id: number) => call<undefined>('DELETE', `/api/v1/tokens/${id}`),
+  audit: (filters: AuditFilters, before?: number) => call<AuditPage>('GET', `/api/v1/audit?${auditQuery(filters, before)}`),
+  /** Every entry the filters match, as JSON lines. */
+  auditExport: (filters: AuditFilters) =>
+    authorized((token) => requestBlob(`/api/v1/audit?${auditQuery(filters)}&format=jsonl`, 'application/x-ndjson', { token })),
 };
+
+function auditQuery(filters: AuditFilters, before?: number): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(filters)) if (typeof value === 'string' && value !== '') query.set(name, value);
+  if (before !== undefined) query.set('before', String(before));
+  return query.toString();
+}
 
 /** What to tell the user about a failed call. */
 export function describeError(thrown: unknown): string {

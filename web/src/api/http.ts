@@ -18,7 +18,18 @@ export interface RequestOptions {
 
 /** One JSON request to the server that served the page; no retries, no refresh (see api.ts). */
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const text = await (await send(method, path, 'application/json', options)).text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** A file the server makes (an export), as a Blob to save: a plain link could not carry the token. */
+export async function requestBlob(path: string, accept: string, options: RequestOptions = {}): Promise<Blob> {
+  return (await send('GET', path, accept, options)).blob();
+}
+
+/** The response to one request, or the refusal as an ApiError. */
+async function send(method: string, path: string, accept: string, options: RequestOptions): Promise<Response> {
+  const headers: Record<string, string> = { accept };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
@@ -36,9 +47,8 @@ export async function request<T>(method: string, path: string, options: RequestO
     if (thrown instanceof DOMException && thrown.name === 'AbortError') throw thrown;
     throw new ApiError(0, 'network', 'The server cannot be reached. Check the connection; the page retries on its own.');
   }
-  const text = await response.text();
-  if (!response.ok) throw errorFrom(response.status, text);
-  return (text ? JSON.parse(text) : undefined) as T;
+  if (!response.ok) throw errorFrom(response.status, await response.text());
+  return response;
 }
 
 function errorFrom(status: number, text: string): ApiError {

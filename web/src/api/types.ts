@@ -97,3 +97,69 @@ export interface TokenPair {
   readonly refreshToken: string;
   readonly refreshTokenExpiresAt: number;
 }
+
+export interface Runner {
+  readonly id: number;
+  readonly name: string;
+  readonly labels: readonly string[];
+  readonly capacity: number;
+  readonly version: string;
+  readonly online: boolean;
+  readonly lastSeenAt: number | null;
+  /** Jobs it runs now. */
+  readonly running: number;
+}
+
+export interface ApiToken {
+  readonly id: number;
+  readonly name: string;
+  readonly kind: string;
+  readonly createdAt: number;
+  readonly expiresAt: number | null;
+  readonly revokedAt: number | null;
+  readonly lastUsedAt: number | null;
+  readonly owner: string | null;
+  /** Projects by id (or every project of the owner), and the highest role used there. */
+  readonly scope: { readonly projects: readonly number[] | '*'; readonly role: Role; readonly admin?: boolean } | null;
+}
+
+/** The one answer that carries the token's value. */
+export interface CreatedToken extends ApiToken {
+  readonly token: string;
+}
+
+export interface CreateTokenInput {
+  readonly name: string;
+  readonly projects: readonly string[] | '*';
+  readonly role: Role;
+  /** `30d`, `12h`, or `never`. */
+  readonly expiresIn: string;
+}
+
+export type AuditStatus = 'ok' | 'denied' | 'failed';
+
+export interface AuditEntry {
+  readonly id: number;
+  readonly time: number;
+  readonly actor: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly status: AuditStatus;
+  readonly httpStatus: number | null;
+  readonly traceId: string;
+  readonly sourceIp: string;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+export interface AuditFilters {
+  readonly actor?: string;
+  readonly action?: string;
+  readonly resource?: string;
+  readonly status?: AuditStatus;
+}
+
+export interface AuditPage {
+  readonly entries: readonly AuditEntry[];
+  /** Pass as `before` for the next (older) page. */
+  readonly next: number | null;
+}
