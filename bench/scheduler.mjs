@@ -170,7 +170,7 @@ async function benchShape(kind, { rounds, runners, capacity }, { runs, jobs, sid
       );
       if (result.status !== 0) throw new Error(`store-claim-rate exited with ${result.status}: ${result.stderr.slice(-2000)}`);
       // Its database is dropped with the others at the end: DROP DATABASE makes PostgreSQL
-      // checkpoint, which stalled the side that ran next by a second or more.
+      // checkpoint at once, which would land in the side that runs next.
       return JSON.parse(result.stdout);
     };
 
