@@ -6,6 +6,7 @@ import { hashPassword } from '../auth/passwords.js';
 import type { Principal } from '../auth/principal.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 import type { ApiEnv } from './api-env.js';
+import { findProject } from './find-project.js';
 import { authorizeInHandler, sourceAddress } from './guard-middleware.js';
 import * as I from './identity-schemas.js';
 import { presentToken, presentUser } from './present.js';
@@ -183,7 +184,7 @@ export function registerAccountRoutes(app: OpenAPIHono<ApiEnv>, services: ApiSer
     if (input.projects === '*') return { projects: '*', role: input.role, ...(input.admin ? { admin: true } : {}) };
     const ids: number[] = [];
     for (const name of input.projects) {
-      const project = /^\d+$/.test(name) ? await store.getProject(Number(name)) : await store.getProjectByName(name);
+      const project = await findProject(store, name);
       if (!project || (!principal.isAdmin && !principal.roles.has(project.id))) throw new InvalidRequestError(`projects: "${name}" is not a project you are a member of`, 'projects');
       ids.push(project.id);
     }

@@ -4,6 +4,7 @@ import { authorize } from '../auth/authorize.js';
 import type { Principal } from '../auth/principal.js';
 import type { PrincipalResolver } from '../auth/resolve-principal.js';
 import type { ServerMetrics } from '../metrics.js';
+import { findProject } from './find-project.js';
 import { parseJobId } from './present.js';
 import type { RouteRule } from './route-permissions.js';
 
@@ -52,7 +53,7 @@ export class RequestGuard {
     switch (rule.target) {
       case 'project': {
         const name = params[rule.param ?? 'project'] ?? '';
-        const project = /^\d+$/.test(name) ? await this.store.getProject(Number(name)) : await this.store.getProjectByName(name);
+        const project = await findProject(this.store, name);
         if (!project) throw new NotFoundError(`project "${name}" does not exist`);
         return { project, label: `project "${name}"`, resource: `project:${project.name}` };
       }

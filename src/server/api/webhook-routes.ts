@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiServices } from './services.js';
 import type { ApiEnv } from './api-env.js';
+import { findProject } from './find-project.js';
 import { coerceError } from '../../core/index.js';
 import { matchesTriggers, parseWebhook } from '../triggers/index.js';
 
@@ -25,7 +26,7 @@ export function registerWebhookRoutes(app: OpenAPIHono<ApiEnv>, services: ApiSer
       return c.json({ error: { code: 'webhook.unknown-provider', message: `unknown provider "${provider}" (github, gitea or gitlab)` } }, 404);
     }
     const name = c.req.param('project');
-    const project = /^\d+$/.test(name) ? await store.getProject(Number(name)) : await store.getProjectByName(name);
+    const project = await findProject(store, name);
     if (!project) return c.json({ error: { code: 'not-found', message: `project "${name}" does not exist` } }, 404);
     c.set('resource', `project:${project.name}`);
     const headers: Record<string, string> = {};
