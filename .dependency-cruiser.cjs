@@ -17,10 +17,14 @@ module.exports = {
     layer('executors', ['core', 'engine']),
     layer('store', ['core', 'engine', 'pipeline']),
     layer('protocol', ['core']),
-    layer('cli', ['core', 'pipeline', 'engine', 'protocol']),
+    // The GitHub Actions front end: a second way into the same Pipeline model (engine never imports it).
+    layer('workflows', ['core', 'pipeline']),
+    layer('cli', ['core', 'pipeline', 'engine', 'protocol', 'workflows']),
     // The runner never imports the server (nor the server the runner): they meet in protocol/.
     layer('runner', ['core', 'pipeline', 'engine', 'protocol']),
     layer('server', ['core', 'pipeline', 'engine', 'protocol', 'store']),
+    // Blob stores, artifacts, caches: storage with no knowledge of pipelines, runs or the server.
+    layer('artifacts', ['core']),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -15,8 +15,13 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: 'linked',
-  // Native addons cannot be bundled; they stay in node_modules.
-  external: ['better-sqlite3', 'pg-native'],
+  // Native addons cannot be bundled; they stay in node_modules. So does dockerode: its dependencies read files beside
+  // themselves through __dirname (grpc's .proto files) and reach optional native addons (ssh2's cpu-features).
+  // xmlbuilder2 and libxmljs2 are optional XML plugins of the CycloneDX library, required lazily inside a try;
+  // DeployLite writes JSON SBOMs only and does not install them.
+  // @kubernetes/client-node (4 MB) is imported with import() when the kubernetes executor is chosen; kept external, so
+  // no other start reads it (bundled, its mere parsing slowed every start: docs/benchmarks.md).
+  external: ['better-sqlite3', 'pg-native', 'dockerode', 'xmlbuilder2', 'libxmljs2', '@kubernetes/client-node'],
   // Bundled CommonJS dependencies call require() for Node built-ins.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: 'warning',

@@ -12,7 +12,11 @@ export interface CliContext {
   /** Colour and live formatting only when writing to a terminal. */
   readonly color: boolean;
   openStore(): RunStore;
-  createExecutor(options: { killGraceMs: number }): Executor;
+  /**
+   * The executor `--executor` names (default local), with `--sandbox-network`'s mode; rejects with a
+   * DeployliteError when it is unknown or cannot run here.
+   */
+  createExecutor(options: ExecutorChoice): Promise<Executor>;
   /** Aborts on Ctrl-C / SIGTERM. */
   readonly signal: AbortSignal;
   /** The long-running parts (server, runner) and their maintenance, wired by the composition root. */
@@ -31,7 +35,17 @@ export interface ServerFlags {
   readonly example?: boolean;
 }
 
+export interface ExecutorChoice {
+  readonly killGraceMs: number;
+  /** `--executor`: local, sandbox, docker or kubernetes; undefined for the default (local). */
+  readonly executor?: string;
+  /** `--sandbox-network`: none or host; undefined for the default (host). */
+  readonly network?: string;
+}
+
 export interface RunnerFlags {
+  readonly executor?: string;
+  readonly sandboxNetwork?: string;
   readonly server?: string;
   readonly token?: string;
   readonly labels?: string;

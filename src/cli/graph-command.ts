@@ -12,11 +12,11 @@ type GraphFormat = (typeof FORMATS)[number];
  * `deploylite graph FILE`: the DAG with the critical path marked (the longest chain of
  * `needs`, counting each job once: the jobs that bound the run's duration).
  */
-export function graphCommand(ctx: CliContext, file: string, format: string): number {
+export async function graphCommand(ctx: CliContext, file: string, format: string): Promise<number> {
   if (!FORMATS.includes(format as GraphFormat)) {
     throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${format}"`);
   }
-  const loaded = loadPipeline(file, ctx.stderr);
+  const loaded = await loadPipeline(file, ctx.stderr);
   if (!loaded.ok) return EXIT.invalid;
   const { graph } = buildGraph(loaded.pipeline.jobs);
   if (!graph) return EXIT.invalid; // compilePipeline already reported the cycle

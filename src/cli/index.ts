@@ -1,3 +1,3 @@
-export type { CliContext, MigrateFlags, RotateKeyFlags, RunnerFlags, ServerFlags, ServiceCommands, Writable } from './cli-context.js';
+export type { CliContext, ExecutorChoice, MigrateFlags, RotateKeyFlags, RunnerFlags, ServerFlags, ServiceCommands, Writable } from './cli-context.js';
 export { EXIT } from './cli-context.js';
 export { runCli } from './program.js';

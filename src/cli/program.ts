@@ -30,7 +30,9 @@ export async function runCli(ctx: CliContext, argv: readonly string[], version: 
       .option('--secrets-file <FILE>', 'secrets as NAME=VALUE lines (heredoc NAME<<EOF for multi-line values)')
       .option('--parallel <N>', 'job instances running at once (default 4)')
       .option('--report <FILE>', 'write a JSON report of the run')
-      .addOption(new Option('--kill-grace <DURATION>', 'wait between SIGTERM and SIGKILL when stopping a step').default(undefined, '5s'));
+      .addOption(new Option('--kill-grace <DURATION>', 'wait between SIGTERM and SIGKILL when stopping a step').default(undefined, '5s'))
+      .addOption(new Option('--executor <NAME>', 'where steps run: local, sandbox (bubblewrap), docker or kubernetes').default(undefined, 'local'))
+      .addOption(new Option('--sandbox-network <MODE>', 'sandbox executor: none cuts every job off from the network').default(undefined, 'host'));
 
   runOptions(
     program
@@ -38,7 +40,9 @@ export async function runCli(ctx: CliContext, argv: readonly string[], version: 
       .description('run a pipeline file locally')
       .argument('<file>', 'pipeline file')
       .option('--job <ID>', 'run only this job and the jobs it needs (repeatable)', collect, [])
-      .option('--var <NAME=VALUE>', 'a value for ${{ vars.NAME }} (repeatable)', collect, []),
+      .option('--var <NAME=VALUE>', 'a value for ${{ vars.NAME }} (repeatable)', collect, [])
+      .option('--event <NAME>', 'GitHub workflows: the event to imitate: push, pull_request or workflow_dispatch')
+      .option('--input <NAME=VALUE>', 'GitHub workflows: a workflow_dispatch input (repeatable)', collect, []),
   ).action(async (file: string, flags: RunFlags) => {
     exitCode = await runCommand(ctx, file, flags);
   });
@@ -56,8 +60,8 @@ export async function runCli(ctx: CliContext, argv: readonly string[], version: 
     .command('validate')
     .description('check pipeline files and print every problem as FILE:LINE:COL: message')
     .argument('<files...>', 'pipeline files')
-    .action((files: string[]) => {
-      exitCode = validateCommand(ctx, files);
+    .action(async (files: string[]) => {
+      exitCode = await validateCommand(ctx, files);
     });
 
   program
@@ -65,8 +69,8 @@ export async function runCli(ctx: CliContext, argv: readonly string[], version: 
     .description('print the job graph with the critical path marked')
     .argument('<file>', 'pipeline file')
     .option('--format <FORMAT>', 'text, dot, mermaid or json', 'text')
-    .action((file: string, flags: { format: string }) => {
-      exitCode = graphCommand(ctx, file, flags.format);
+    .action(async (file: string, flags: { format: string }) => {
+      exitCode = await graphCommand(ctx, file, flags.format);
     });
 
   program

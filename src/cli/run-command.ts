@@ -1,15 +1,16 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { formatDiagnostic, parseDuration, UsageError } from '../core/index.js';
-import type { RunPipelineInput, RunRecord, RunResult, RunStore } from '../engine/index.js';
-import { runPipeline, selectJobs } from '../engine/index.js';
-import type { Pipeline } from '../pipeline/index.js';
+import type { Executor, RunPipelineInput, RunRecord, RunResult, RunStore } from '../engine/index.js';
+import { jobRequirementProblem, runPipeline, selectJobs } from '../engine/index.js';
+import type { JobSpec, Pipeline } from '../pipeline/index.js';
 import type { CliContext } from './cli-context.js';
 import { EXIT } from './cli-context.js';
 import { compileSource, loadPipeline } from './load-pipeline.js';
 import { parseAssignments, readSecretsFile } from './parse-assignments.js';
 import { createRunPrinter, formatSummary } from './run-printer.js';
 import { writeRunReport } from './run-report.js';
+import { prepareWorkflowRun } from './workflow-run.js';
 
 export interface RunFlags {
   readonly job: string[];
@@ -19,26 +20,39 @@ export interface RunFlags {
   readonly var: string[];
   readonly report?: string;
   readonly killGrace?: string;
+  readonly executor?: string;
+  readonly sandboxNetwork?: string;
+  /** GitHub workflow files only: the event the local run imitates, and workflow_dispatch inputs. */
+  readonly event?: string;
+  readonly input?: string[];
 }
 
 /** `deploylite run FILE`: compile, run every selected job, print a summary, exit by status. */
 export async function runCommand(ctx: CliContext, file: string, flags: RunFlags): Promise<number> {
-  const loaded = loadPipeline(file, ctx.stderr);
+  const loaded = await loadPipeline(file, ctx.stderr);
   if (!loaded.ok) return EXIT.invalid;
   checkReportPath(ctx, flags.report);
-  selectJobs(loaded.pipeline.jobs, flags.job); // unknown --job ids are a usage error before anything runs
-  noticeIgnoredKeys(ctx, loaded.pipeline);
+  const selected = selectJobs(loaded.pipeline.jobs, flags.job); // unknown --job ids are a usage error before anything runs
+  if (!loaded.workflow && (flags.event !== undefined || (flags.input ?? []).length > 0)) {
+    throw new UsageError('--event and --input are for GitHub Actions workflow files');
+  }
+  noticeIgnoredKeys(ctx, loaded.pipeline, loaded.workflow !== undefined);
+  const executor = await createExecutor(ctx, flags);
+  if (!canRunAll(ctx, loaded.pipeline.file, selected, executor)) return EXIT.invalid;
+  const workflow = loaded.workflow && prepareWorkflowRun(loaded.pipeline, loaded.workflow, flags, ctx.cwd, ctx.stderr);
   const store = ctx.openStore();
   try {
-    const result = await execute(ctx, store, flags, {
+    const result = await execute(ctx, store, flags, executor, {
       pipeline: loaded.pipeline,
       source: loaded.source,
       jobFilter: flags.job,
       vars: parseAssignments('--var', flags.var),
       workspaceDir: ctx.cwd,
+      ...(workflow ? { runContext: workflow.runContext } : {}),
     });
     return finish(ctx, flags, result);
   } finally {
+    workflow?.finish(ctx.stdout);
     await store.close();
   }
 }
@@ -53,25 +67,49 @@ export async function resumeCommand(ctx: CliContext, runId: string | undefined, 
       ctx.stdout.write(`run ${run.id} already finished (${run.status}); nothing to resume\n`);
       return run.status === 'success' ? EXIT.success : EXIT.failed;
     }
-    const loaded = compileSource(run.source, run.file, ctx.stderr);
+    const loaded = await compileSource(run.source, run.file, ctx.stderr);
     if (!loaded.ok) return EXIT.invalid;
-    const result = await execute(ctx, store, { ...flags, parallel: flags.parallel ?? String(run.options.parallel) }, {
-      pipeline: loaded.pipeline,
-      source: run.source,
-      jobFilter: run.options.jobFilter,
-      vars: run.options.vars,
-      workspaceDir: run.options.workspaceDir,
-      resume: run,
-    });
-    return finish(ctx, flags, result);
+    const executor = await createExecutor(ctx, flags);
+    if (!canRunAll(ctx, loaded.pipeline.file, selectJobs(loaded.pipeline.jobs, run.options.jobFilter), executor)) return EXIT.invalid;
+    // The event and inputs of the first attempt are not stored: a resumed workflow run takes the defaults.
+    const workflow = loaded.workflow && prepareWorkflowRun(loaded.pipeline, loaded.workflow, {}, run.options.workspaceDir, ctx.stderr);
+    try {
+      const result = await execute(ctx, store, { ...flags, parallel: flags.parallel ?? String(run.options.parallel) }, executor, {
+        pipeline: loaded.pipeline,
+        source: run.source,
+        jobFilter: run.options.jobFilter,
+        vars: run.options.vars,
+        workspaceDir: run.options.workspaceDir,
+        resume: run,
+        ...(workflow ? { runContext: workflow.runContext } : {}),
+      });
+      return finish(ctx, flags, result);
+    } finally {
+      workflow?.finish(ctx.stdout);
+    }
   } finally {
     await store.close();
   }
 }
 
-type RunSpecifics = Pick<RunPipelineInput, 'pipeline' | 'source' | 'jobFilter' | 'vars' | 'workspaceDir' | 'resume'>;
+type RunSpecifics = Pick<RunPipelineInput, 'pipeline' | 'source' | 'jobFilter' | 'vars' | 'workspaceDir' | 'resume' | 'runContext'>;
 
-async function execute(ctx: CliContext, store: RunStore, flags: RunFlags, specifics: RunSpecifics): Promise<RunResult> {
+function createExecutor(ctx: CliContext, flags: RunFlags): Promise<Executor> {
+  return ctx.createExecutor({
+    killGraceMs: durationFlag('--kill-grace', flags.killGrace, 5000),
+    ...(flags.executor !== undefined ? { executor: flags.executor } : {}),
+    ...(flags.sandboxNetwork !== undefined ? { network: flags.sandboxNetwork } : {}),
+  });
+}
+
+/** Every job the run may start can run on `executor` as its pipeline asks (image, network); else the problems, printed. */
+function canRunAll(ctx: CliContext, file: string, jobs: readonly JobSpec[], executor: Executor): boolean {
+  const problems = jobs.map((job) => jobRequirementProblem(job, file, executor)).filter((problem) => problem !== undefined);
+  for (const problem of problems) ctx.stderr.write(`${formatDiagnostic(problem)}\n`);
+  return problems.length === 0;
+}
+
+async function execute(ctx: CliContext, store: RunStore, flags: RunFlags, executor: Executor, specifics: RunSpecifics): Promise<RunResult> {
   const secrets = {
     ...(flags.secretsFile ? readSecretsFile(flags.secretsFile) : {}),
     ...parseAssignments('--secret', flags.secret),
@@ -83,7 +121,7 @@ async function execute(ctx: CliContext, store: RunStore, flags: RunFlags, specif
   return runPipeline({
     ...specifics,
     store,
-    jobs: { executor: ctx.createExecutor({ killGraceMs: durationFlag('--kill-grace', flags.killGrace, 5000) }) },
+    jobs: { executor },
     parallel: parallelFlag(flags.parallel),
     secrets,
     signal: ctx.signal,
@@ -118,11 +156,11 @@ function checkReportPath(ctx: CliContext, report: string | undefined): void {
   if (!existsSync(dir)) throw new UsageError(`--report ${report}: directory ${dir} does not exist`);
 }
 
-function noticeIgnoredKeys(ctx: CliContext, pipeline: Pipeline): void {
+/** `runs-on` is noise for a GitHub workflow, where every job has it: the local run is its runner. */
+function noticeIgnoredKeys(ctx: CliContext, pipeline: Pipeline, isWorkflow: boolean): void {
   for (const job of pipeline.jobs) {
     const keys = [
-      job.runsOn ? 'runs-on' : '',
-      job.image ? 'image' : '',
+      job.runsOn && !isWorkflow ? 'runs-on' : '',
       job.artifacts ? 'artifacts' : '',
       job.cache ? 'cache' : '',
     ].filter(Boolean);

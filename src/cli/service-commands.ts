@@ -29,6 +29,8 @@ export function registerServiceCommands(program: Command, ctx: CliContext, exit:
     .option('--capacity <N>', 'jobs at once (default 2)')
     .option('--name <NAME>', 'shown in the runner list (default the host name)')
     .option('--work-dir <DIR>', 'job workspaces and the runner state file (default ./.deploylite/runner)')
+    .option('--executor <NAME>', 'where jobs run: local (default), sandbox (bubblewrap), docker or kubernetes')
+    .option('--sandbox-network <MODE>', 'sandbox executor: none cuts every job off from the network (default host)')
     .action(async (flags: RunnerFlags) => exit(await services().runner(flags)));
 
   program

@@ -3,10 +3,10 @@ import { EXIT } from './cli-context.js';
 import { loadPipeline } from './load-pipeline.js';
 
 /** `deploylite validate FILE...`: every problem of every file at once; exit 2 when any. */
-export function validateCommand(ctx: CliContext, files: readonly string[]): number {
+export async function validateCommand(ctx: CliContext, files: readonly string[]): Promise<number> {
   let invalid = 0;
   for (const file of files) {
-    const loaded = loadPipeline(file, ctx.stderr);
+    const loaded = await loadPipeline(file, ctx.stderr);
     if (loaded.ok) ctx.stdout.write(`${file}: ok (${loaded.pipeline.jobs.length} jobs)\n`);
     else invalid++;
   }

@@ -12,6 +12,11 @@
  */
 export interface Executor {
   readonly name: string;
+  /**
+   * What the executor enforces beyond running steps. A job that needs more (an `image:`, `network: none`) is
+   * refused before it starts, with an error naming the job (see `jobRequirementProblem`). Absent: nothing more.
+   */
+  readonly supports?: ExecutorSupport;
   prepareJob(job: JobRequest): Promise<JobWorkspace>;
   runStep(workspace: JobWorkspace, step: StepCommand, io: StepIO, signal: AbortSignal): Promise<StepOutcome>;
   cleanupJob(workspace: JobWorkspace): Promise<void>;
@@ -24,6 +29,13 @@ export interface Executor {
   reclaimRun?(runId: number, leftovers: readonly number[]): Promise<void>;
 }
 
+export interface ExecutorSupport {
+  /** Runs each job in the container image its `image:` names (docker, kubernetes). */
+  readonly images?: boolean;
+  /** Can cut a job off from every network (`network: none`). */
+  readonly networkIsolation?: boolean;
+}
+
 export interface JobRequest {
   readonly runId: number;
   /** Unique within the run: the job id, plus the matrix index for matrix instances. */
@@ -33,6 +45,22 @@ export interface JobRequest {
   readonly workspaceDir: string;
   readonly image?: string;
   readonly runsOn?: readonly string[];
+  /** `none`: the job's steps must reach no network (only executors that support `networkIsolation` get such jobs). */
+  readonly network?: 'none';
+  /** Side containers to start on the run's network before the first step (container executors). */
+  readonly services?: readonly ServiceRequest[];
+  /** The pipeline lets the executor keep this job's container warm for a later job of the same image and workspace. */
+  readonly reuseContainer?: boolean;
+}
+
+/** A `services:` entry of the job (see src/pipeline/read-services.ts). */
+export interface ServiceRequest {
+  /** Its host name on the run's network. */
+  readonly name: string;
+  readonly image: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly aliases: readonly string[];
+  readonly healthCheck?: { readonly command: string; readonly intervalMs?: number; readonly timeoutMs?: number; readonly retries?: number };
 }
 
 export interface JobWorkspace {

@@ -1,8 +1,9 @@
 export type { EngineEvent, EngineObserver } from './events.js';
-export type { Executor, JobRequest, JobWorkspace, StepCommand, StepIO, StepOutcome } from './executor.js';
+export type { Executor, ExecutorSupport, JobRequest, JobWorkspace, ServiceRequest, StepCommand, StepIO, StepOutcome } from './executor.js';
+export { jobRequirementProblem } from './job-requirements.js';
 export { parseCommandFile } from './command-file.js';
 export { hashFiles } from './hash-files.js';
-export type { DispatchedJob, JobDispatcher, RunPipelineInput, RunResult } from './run-pipeline.js';
+export type { DispatchedJob, JobDispatcher, RunContext, RunPipelineInput, RunResult } from './run-pipeline.js';
 export type { JobInstance, JobOutcome, RunJobInput } from './run-job.js';
 export { runJob } from './run-job.js';
 export { runPipeline } from './run-pipeline.js';

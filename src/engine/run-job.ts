@@ -61,6 +61,9 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
       workspaceDir: input.workspaceDir,
       ...(instance.spec.image ? { image: instance.spec.image } : {}),
       ...(instance.spec.runsOn ? { runsOn: instance.spec.runsOn } : {}),
+      ...(instance.spec.network ? { network: instance.spec.network } : {}),
+      ...(instance.spec.services?.length ? { services: instance.spec.services } : {}),
+      ...(instance.spec.reuseContainer ? { reuseContainer: true } : {}),
     });
   } catch (thrown) {
     const error = `could not prepare the job: ${coerceError(thrown).message}`;

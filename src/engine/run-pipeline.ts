@@ -48,6 +48,17 @@ export interface RunPipelineInput {
    * kept, but it is not a new attempt and nothing is reclaimed.
    */
   readonly attach?: RunRecord;
+  /**
+   * Contexts and variables every job gets besides the engine's own, computed once the run
+   * has its id: a GitHub workflow's `github`, `runner` and `inputs` contexts and its
+   * GITHUB_* variables. Pipeline and job `env` override the variables.
+   */
+  readonly runContext?: (runId: number) => RunContext;
+}
+
+export interface RunContext {
+  readonly contexts?: Contexts;
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -113,6 +124,7 @@ class PipelineRun {
   private readonly decidable: string[] = [];
   private completedJobs = 0;
   private run!: RunRecord;
+  private extra: RunContext = {};
   private done!: () => void;
 
   constructor(private readonly input: RunPipelineInput) {
@@ -125,6 +137,7 @@ class PipelineRun {
   async execute(): Promise<RunResult> {
     const { store, pipeline } = this.input;
     this.run = await this.startRun();
+    this.extra = this.input.runContext?.(this.run.id) ?? {};
     const selected = selectJobs(pipeline.jobs, this.input.jobFilter ?? []);
     const graph = buildGraph(selected);
     if (!graph.graph) throw new Error(`dependency cycle: ${graph.cycles[0]?.join(' -> ')}`);
@@ -417,6 +430,7 @@ class PipelineRun {
       if (state) needs[need] = { result: state.result, outputs: state.outputs };
     }
     return {
+      ...this.extra.contexts,
       env: this.input.pipeline.env,
       matrix,
       needs,
@@ -440,7 +454,7 @@ class PipelineRun {
 
   /** Pipeline env, then job env (each may use expressions), then DeployLite's own variables. */
   private jobEnv(spec: JobSpec, contexts: Contexts, instance: JobInstance): Record<string, string> {
-    const env: Record<string, string> = { CI: 'true', DEPLOYLITE: 'true' };
+    const env: Record<string, string> = { CI: 'true', DEPLOYLITE: 'true', ...this.extra.env };
     const host = { hashFiles: this.hashFiles };
     for (const [name, value] of Object.entries(this.input.pipeline.env)) env[name] = interpolate(value, { ...contexts, env }, host);
     for (const [name, value] of Object.entries(spec.env)) env[name] = interpolate(value, { ...contexts, env }, host);

@@ -1,11 +1,11 @@
 // Composition root of the `deploylite` CLI: the only place that reads the process's
 // environment, installs signal handlers and picks the store and executor implementations.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { coerceError, DeployliteError } from '../core/index.js';
 import { EXIT, runCli } from '../cli/index.js';
-import type { LocalExecutor } from '../executors/index.js';
-import { createLocalExecutor } from '../executors/index.js';
+import type { CreatedExecutor } from '../executors/index.js';
+import { createExecutor, parseExecutorName, parseNetworkMode } from '../executors/index.js';
 import { SqliteRunStore } from '../store/index.js';
 import { createServiceCommands } from './service-commands.js';
 
@@ -15,7 +15,7 @@ async function main(): Promise<number> {
   const cwd = process.cwd();
   const controller = new AbortController();
   let interrupts = 0;
-  const executors: LocalExecutor[] = [];
+  const executors: CreatedExecutor[] = [];
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
@@ -23,7 +23,7 @@ async function main(): Promise<number> {
       controller.abort();
     } else {
       // Steps lead their own process groups, so they would outlive the CLI: kill them first.
-      for (const executor of executors) executor.killAll();
+      for (const executor of executors) executor.killAll?.();
       process.exit(EXIT.cancelled);
     }
   };
@@ -39,12 +39,22 @@ async function main(): Promise<number> {
       color,
       signal: controller.signal,
       openStore: () => openRunStore(process.env.DEPLOYLITE_LOCAL_DB ?? join(cwd, '.deploylite', 'runs.db')),
-      createExecutor: (options) => {
+      createExecutor: async (options) => {
+        const name = parseExecutorName(options.executor);
+        const network = parseNetworkMode(options.network);
         // Scratch files live beside the run store, so what a killed CLI leaves stays in the
         // project (and is reclaimed by `resume`) instead of piling up in /tmp.
-        const tempRoot = join(cwd, '.deploylite', 'tmp');
+        const state = join(cwd, '.deploylite');
+        const tempRoot = join(state, 'tmp');
         mkdirSync(tempRoot, { recursive: true });
-        const executor = createLocalExecutor({ killGraceMs: options.killGraceMs, tempRoot });
+        const executor = await createExecutor(name, {
+          killGraceMs: options.killGraceMs,
+          tempRoot,
+          // The run history and other runs' scratch files; the workspace (cwd) itself stays writable.
+          hiddenPaths: [state, ...(process.env.DEPLOYLITE_LOCAL_DB ? [resolve(cwd, process.env.DEPLOYLITE_LOCAL_DB)] : []), ...homeDir()],
+          network,
+          env: process.env,
+        });
         executors.push(executor);
         return executor;
       },
@@ -53,6 +63,12 @@ async function main(): Promise<number> {
     process.argv.slice(2),
     VERSION,
   );
+}
+
+/** $HOME (keys, credentials) for isolating executors to hide; a project inside it is bound back over the hiding mount. */
+function homeDir(): string[] {
+  const home = process.env.HOME;
+  return home ? [home] : [];
 }
 
 /** A damaged or unwritable run history is the user's to fix: say which file and how. */

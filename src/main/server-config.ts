@@ -4,7 +4,10 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { parseDuration, UsageError } from '../core/index.js';
 import type { ServerFlags } from '../cli/index.js';
+import type { ExecutorName } from '../executors/index.js';
+import { parseExecutorName, parseNetworkMode } from '../executors/index.js';
 import { MIN_PASSWORD_LENGTH } from '../server/index.js';
+import { BLOB_STORAGE_ENV, resolveBlobStorage, type BlobStorageSettings } from './blob-storage-config.js';
 
 /** Everything `deploylite server` runs with, resolved once: defaults < config file < env < flags (handbook 1.4). */
 export interface ServerSettings {
@@ -24,7 +27,18 @@ export interface ServerSettings {
   readonly maxRequeues: number;
   readonly tickMs: number;
   readonly logLevel: string;
-  readonly runner: { readonly enabled: boolean; readonly capacity: number; readonly labels: readonly string[]; readonly name: string };
+  /** Where artifacts and caches are kept: disk in `<dataDir>/blobs` by default, or S3. */
+  readonly blobStorage: BlobStorageSettings;
+  readonly runner: {
+    readonly enabled: boolean;
+    readonly capacity: number;
+    readonly labels: readonly string[];
+    readonly name: string;
+    /** The built-in runner's executor (runner.executor, DEPLOYLITE_RUNNER_EXECUTOR); default local. */
+    readonly executor: ExecutorName;
+    /** runner.sandboxNetwork (DEPLOYLITE_SANDBOX_NETWORK): none cuts every sandboxed job off from the network. */
+    readonly sandboxNetwork: 'host' | 'none';
+  };
 }
 
 type Source = Record<string, unknown>;
@@ -45,9 +59,12 @@ const ENV: Record<string, string> = {
   DEPLOYLITE_LEASE_MAX_REQUEUES: 'lease.maxRequeues',
   DEPLOYLITE_TICK: 'tick',
   DEPLOYLITE_LOG_LEVEL: 'logLevel',
+  ...BLOB_STORAGE_ENV,
   DEPLOYLITE_RUNNER: 'runner.enabled',
   DEPLOYLITE_RUNNER_CAPACITY: 'runner.capacity',
   DEPLOYLITE_RUNNER_LABELS: 'runner.labels',
+  DEPLOYLITE_RUNNER_EXECUTOR: 'runner.executor',
+  DEPLOYLITE_SANDBOX_NETWORK: 'runner.sandboxNetwork',
 };
 
 const KNOWN = new Set([...Object.values(ENV)]);
@@ -76,10 +93,11 @@ export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv
   if (masterKey === undefined && previousMasterKeys.length > 0) throw new UsageError('masterKeyPrevious (DEPLOYLITE_MASTER_KEY_PREVIOUS) needs masterKey (DEPLOYLITE_MASTER_KEY)');
   const onLost = read.string('lease.onLost') ?? 'requeue';
   if (onLost !== 'requeue' && onLost !== 'fail') throw new UsageError(`lease.onLost: expected requeue or fail, got "${onLost}"`);
+  const dataDir = resolve(cwd, read.string('dataDir') ?? join('.deploylite', 'server'));
   return {
     host: read.string('host') ?? '127.0.0.1',
     port: read.integer('port', 0, 65535) ?? 7391,
-    dataDir: resolve(cwd, read.string('dataDir') ?? join('.deploylite', 'server')),
+    dataDir,
     ...(dsn !== undefined ? { databaseDsn: dsn } : {}),
     ...optional('adminToken', read.string('adminToken')),
     ...optional('adminPassword', adminPassword),
@@ -91,11 +109,14 @@ export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv
     maxRequeues: read.integer('lease.maxRequeues', 0, 100) ?? 2,
     tickMs: read.duration('tick') ?? 1000,
     logLevel: read.string('logLevel') ?? 'info',
+    blobStorage: resolveBlobStorage(read, dataDir, cwd),
     runner: {
       enabled: read.boolean('runner.enabled') ?? true,
       capacity: read.integer('runner.capacity', 1, 256) ?? 2,
       labels: read.list('runner.labels') ?? ['self-hosted', 'linux', 'x64', 'builtin'],
       name: `builtin@${hostname()}`,
+      executor: parseExecutorName(read.string('runner.executor'), 'runner.executor (DEPLOYLITE_RUNNER_EXECUTOR)'),
+      sandboxNetwork: parseNetworkMode(read.string('runner.sandboxNetwork'), 'runner.sandboxNetwork (DEPLOYLITE_SANDBOX_NETWORK)'),
     },
   };
 }

@@ -8,7 +8,8 @@ import type { MigrateFlags, RotateKeyFlags, RunnerFlags, ServerFlags, ServiceCom
 import { EXIT } from '../cli/index.js';
 import type { Logger } from '../core/index.js';
 import { coerceError, systemClock, UsageError } from '../core/index.js';
-import { createLocalExecutor } from '../executors/index.js';
+import { createExecutor, parseExecutorName, parseNetworkMode } from '../executors/index.js';
+import { executorLabels } from '../protocol/index.js';
 import { createRunnerAgent, readRunnerState } from '../runner/index.js';
 import type { ControlPlane } from '../server/index.js';
 import { addMasterKey, loadMasterKeys, retireOldMasterKeys, SecretVault, startControlPlane } from '../server/index.js';
@@ -76,8 +77,15 @@ async function runServer(ctx: ServiceContext, flags: ServerFlags): Promise<numbe
     plane.dashboard ? `  dashboard: ${plane.url}/ (sign in as "${plane.admin.username}")` : '  dashboard: not built (run npm run build)',
   ];
   if (flags.example) lines.push(...(await registerExample(ctx, plane)));
-  const runner = settings.runner.enabled ? await startBuiltinRunner(ctx, settings, plane.url, () => plane.createRegistrationToken('builtin'), logger) : undefined;
-  lines.push(runner ? `  built-in runner: capacity ${settings.runner.capacity}, labels ${settings.runner.labels.join(',')}` : '  built-in runner: off');
+  const runner = settings.runner.enabled
+    ? await startBuiltinRunner(ctx, settings, plane.url, () => plane.createRegistrationToken('builtin'), logger).catch(async (thrown: unknown) => {
+        // An executor that cannot run here (no bwrap): stop serving rather than run without the runner asked for.
+        await plane.stop();
+        await store.close();
+        throw thrown;
+      })
+    : undefined;
+  lines.push(runner ? `  built-in runner: ${settings.runner.executor} executor, capacity ${settings.runner.capacity}, labels ${settings.runner.labels.join(',')}` : '  built-in runner: off');
   ctx.stderr.write(`${lines.join('\n')}\n`);
   await untilAborted(ctx.signal);
   // The API goes first: the built-in runner's jobs are stopped but cannot report, so their
@@ -104,14 +112,23 @@ async function startBuiltinRunner(ctx: ServiceContext, settings: ServerSettings,
   // The built-in runner follows its server to whatever port it listens on now.
   const state = await readRunnerState(stateFile).catch(() => undefined);
   if (state && state.serverUrl !== url) rmSync(stateFile, { force: true });
+  // The whole data directory (database, keys, logs, the runner's state) is the server's, never a job's.
+  const executor = await createExecutor(settings.runner.executor, {
+    killGraceMs: 5000,
+    tempRoot: workRoot,
+    hiddenPaths: [settings.dataDir, ...homeDir(ctx.env)],
+    network: settings.runner.sandboxNetwork,
+    env: ctx.env,
+    runnerName: settings.runner.name,
+  });
   const agent = createRunnerAgent({
     serverUrl: url,
     registration: { registrationToken: await registrationToken(), stateFile },
     name: settings.runner.name,
-    labels: [...settings.runner.labels],
+    labels: [...settings.runner.labels, ...executorLabels(executor.name, executor.supports)],
     capacity: settings.runner.capacity,
     version: ctx.version,
-    executor: createLocalExecutor({ killGraceMs: 5000, tempRoot: workRoot }),
+    executor,
     workRoot,
     logger: logger.child({ module: 'runner', runner: settings.runner.name }),
     cancelWaitMs: 1000,
@@ -171,15 +188,20 @@ async function runRunner(ctx: ServiceContext, flags: RunnerFlags): Promise<numbe
   if (!Number.isInteger(capacity) || capacity < 1 || capacity > 256) throw new UsageError(`--capacity expects a whole number from 1 to 256, got "${flags.capacity}"`);
   const labels = (flags.labels ?? 'self-hosted,linux,x64').split(',').map((l) => l.trim()).filter(Boolean);
   const name = flags.name ?? hostname();
+  const executorName = parseExecutorName(flags.executor ?? ctx.env.DEPLOYLITE_RUNNER_EXECUTOR);
+  const network = parseNetworkMode(flags.sandboxNetwork ?? ctx.env.DEPLOYLITE_SANDBOX_NETWORK);
   const logger = createJsonLogger(ctx.env.DEPLOYLITE_LOG_LEVEL ?? 'info', { service: 'deploylite-runner', runner: name });
+  // The work root holds the state file (the runner's token) and every other job's workspace.
+  const executor = await createExecutor(executorName, { killGraceMs: 5000, tempRoot: workRoot, hiddenPaths: [workRoot, ...homeDir(ctx.env)], network, env: ctx.env, runnerName: name });
   const agent = createRunnerAgent({
     serverUrl: serverUrl.replace(/\/+$/, ''),
     registration: { registrationToken: token ?? '', stateFile },
     name,
-    labels,
+    // Its executor's labels let the scheduler keep image and `network: none` jobs away from runners that cannot honour them.
+    labels: [...labels, ...executorLabels(executor.name, executor.supports)],
     capacity,
     version: ctx.version,
-    executor: createLocalExecutor({ killGraceMs: 5000, tempRoot: workRoot }),
+    executor,
     workRoot,
     logger,
   });
@@ -253,6 +275,11 @@ async function openStore(settings: ServerSettings): Promise<ControlStore> {
   } catch (thrown) {
     throw new UsageError(`cannot open the database: ${coerceError(thrown).message}`);
   }
+}
+
+/** $HOME (keys, credentials) for isolating executors to hide; a workspace inside it is bound back over the hiding mount. */
+function homeDir(env: NodeJS.ProcessEnv): string[] {
+  return env.HOME ? [env.HOME] : [];
 }
 
 function untilAborted(signal: AbortSignal): Promise<void> {

@@ -83,7 +83,23 @@ export interface JobSpec {
   readonly image?: string;
   /** The deployment environment the job runs in: on a server, its secrets override the project's. */
   readonly environment?: string;
+  /** `none`: no network at all; needs an executor that can enforce it (sandbox, containers). */
+  readonly network?: 'none';
+  /** Side containers on the run's network (container executors only), see read-services.ts. */
+  readonly services?: readonly ServiceSpec[];
+  /** `reuse-container: true`: the job's container may be kept warm for the next job of the same image and workspace. */
+  readonly reuseContainer?: boolean;
   readonly position: SourcePosition;
+}
+
+/** A `services:` entry: a container the job's steps reach by `name` or an alias. */
+export interface ServiceSpec {
+  readonly name: string;
+  readonly image: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly aliases: readonly string[];
+  /** A shell command run in the service until it succeeds; the job starts after it does. */
+  readonly healthCheck?: { readonly command: string; readonly intervalMs?: number; readonly timeoutMs?: number; readonly retries?: number };
 }
 
 /**

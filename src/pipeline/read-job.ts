@@ -8,6 +8,7 @@ import type { Entry } from './read-mapping.js';
 import { entriesByKey, readEntries } from './read-mapping.js';
 import { readMatrix } from './read-matrix.js';
 import { readRetry } from './read-retry.js';
+import { readServices } from './read-services.js';
 import { readStep } from './read-step.js';
 import { describeNode, readBoolean, readDuration, readInteger, readText, readTextList, readTextMap, reportType, valueTarget } from './read-values.js';
 
@@ -20,6 +21,7 @@ export interface ReadJob {
 const JOB_KEYS = [
   'name', 'needs', 'if', 'env', 'steps', 'matrix', 'fail-fast', 'max-parallel', 'timeout', 'retry',
   'continue-on-error', 'outputs', 'rollback', 'artifacts', 'cache', 'runs-on', 'image', 'environment',
+  'network', 'services', 'reuse-container',
 ] as const;
 
 /** Environment names are also secret scopes and API path segments: no dots, slashes or spaces. */
@@ -109,6 +111,12 @@ export function readJob(ctx: ReadContext, id: string, keyNode: Node, node: Node 
   if (image) take(readText(ctx, image), (v) => (job.image = v));
   const environment = field('environment');
   if (environment) take(readEnvironment(ctx, environment), (v) => (job.environment = v));
+  const network = field('network');
+  if (network) take(readNetwork(ctx, network), (v) => (job.network = v));
+  const services = field('services');
+  if (services) take(readServices(ctx, services), (v) => (job.services = v));
+  const reuseContainer = field('reuse-container');
+  if (reuseContainer) take(readBoolean(ctx, reuseContainer), (v) => (job.reuseContainer = v));
 
   return { spec: job, needs };
 }
@@ -122,6 +130,20 @@ function readEnvironment(ctx: ReadContext, entry: Entry): string | undefined {
     return undefined;
   }
   return name;
+}
+
+/**
+ * `network: none`: the job must reach no network, not even the runner's loopback. A fixed word, not a template:
+ * the scheduler picks a runner that can enforce it before the job's expressions are evaluated.
+ */
+function readNetwork(ctx: ReadContext, entry: Entry): 'none' | undefined {
+  const value = readText(ctx, entry, { template: false });
+  if (value === undefined) return undefined;
+  if (value !== 'none') {
+    ctx.report.error('pipeline.invalid-network', `network must be "none" (leave it out for the runner's network), got "${value}"`, valueTarget(entry));
+    return undefined;
+  }
+  return value;
 }
 
 function readSteps(

@@ -1,1 +1,2 @@
 export * from './runner-protocol.js';
+export * from './executor-labels.js';

@@ -1,9 +1,9 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../core/index.js';
-import { coerceError, SecretMasker } from '../core/index.js';
+import { coerceError, formatDiagnostic, SecretMasker } from '../core/index.js';
 import type { Executor, JobInstance, LogStream } from '../engine/index.js';
-import { hashFiles, runJob } from '../engine/index.js';
+import { hashFiles, jobRequirementProblem, runJob } from '../engine/index.js';
 import type { JobSpec } from '../pipeline/index.js';
 import type { JobAssignment, JobResult } from '../protocol/index.js';
 import { checkoutCommit } from './checkout.js';
@@ -53,6 +53,11 @@ export async function runAssignment(assignment: JobAssignment, runtime: Assignme
 type Log = (stream: LogStream, text: string) => void;
 
 async function runInWorkspace(assignment: JobAssignment, runtime: AssignmentRuntime, signal: AbortSignal, log: Log): Promise<AssignmentOutcome> {
+  const spec = findJob(assignment);
+  if (typeof spec === 'string') return failed(log, spec);
+  // Before the checkout: a job this runner's executor cannot run as asked fails at once, with the pipeline line.
+  const mismatch = jobRequirementProblem(spec, assignment.pipeline.file, runtime.executor);
+  if (mismatch !== undefined) return failed(log, formatDiagnostic(mismatch));
   let workspace: string;
   try {
     await mkdir(runtime.workRoot, { recursive: true });
@@ -70,8 +75,6 @@ async function runInWorkspace(assignment: JobAssignment, runtime: AssignmentRunt
         return failed(log, `could not check out ${sha}: ${coerceError(thrown).message}`);
       }
     }
-    const spec = findJob(assignment);
-    if (typeof spec === 'string') return failed(log, spec);
     return await runJob({
       instance: instanceOf(assignment, spec),
       runId: assignment.runId,

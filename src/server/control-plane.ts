@@ -9,6 +9,7 @@ import { coerceError, DeployliteError, systemClock } from '../core/index.js';
 import type { ControlStore } from '../store/index.js';
 import { createApi } from './api/create-api.js';
 import { loadDashboard } from './api/dashboard-files.js';
+import { createRunSnapshotReader } from './api/run-event-routes.js';
 import type { ApiServices } from './api/services.js';
 import type { AdminBootstrap } from './auth/bootstrap-admin.js';
 import { bootstrapAdmin } from './auth/bootstrap-admin.js';
@@ -28,6 +29,7 @@ import { attachLogWebSocket } from './logs/websocket-logs.js';
 import { ServerMetrics } from './metrics.js';
 import { startPeriodicTask } from './periodic-task.js';
 import { RunCoordinator } from './runs/run-coordinator.js';
+import { RunEventHub } from './runs/run-event-hub.js';
 import { ScheduleTicker } from './runs/schedule-ticker.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { Wakeups } from './scheduler/wakeups.js';
@@ -110,7 +112,20 @@ export async function startControlPlane(
     maxRequeues: config.maxRequeues,
   });
   const vault = new SecretVault(store.secrets, loadMasterKeys(config.dataDir, config.masterKeys), clock);
-  const coordinator = new RunCoordinator({ store, scheduler, mirrors, logs, metrics, clock, logger: logger.child({ module: 'runs' }), workspaceDir, secrets: vault });
+  let url = '';
+  const runEvents = new RunEventHub(createRunSnapshotReader(store, () => config.publicUrl ?? url));
+  const coordinator = new RunCoordinator({
+    store,
+    scheduler,
+    mirrors,
+    logs,
+    metrics,
+    clock,
+    logger: logger.child({ module: 'runs' }),
+    workspaceDir,
+    secrets: vault,
+    onRunChanged: (runId) => runEvents.runChanged(runId),
+  });
   const sessions = new SessionService({
     identity: store.identity,
     signer: createAccessTokenSigner(jwtSigningKey(config)),
@@ -123,12 +138,12 @@ export async function startControlPlane(
   const guard = new RequestGuard(store, principals, metrics);
   const schedules = new ScheduleTicker(store, mirrors, coordinator, clock, logger.child({ module: 'schedules' }));
 
-  let url = '';
   const services: ApiServices = {
     store,
     scheduler,
     coordinator,
     logs,
+    runEvents,
     metrics,
     sessions,
     principals,
@@ -160,6 +175,7 @@ export async function startControlPlane(
     startPeriodicTask('reaping lost leases', config.tickMs, async () => {
       await scheduler.reapExpiredLeases();
       logs.refreshAll();
+      runEvents.refreshAll();
     }, logger.child({ module: 'scheduler' })),
     startPeriodicTask('starting scheduled runs', config.tickMs, () => schedules.tick(), logger.child({ module: 'schedules' })),
   ];

@@ -80,6 +80,8 @@ export interface RunQuery {
   /** Only runs of these projects (what a user may see); an empty list finds nothing. */
   readonly projectIds?: readonly number[];
   readonly statuses?: readonly RunRecord['status'][];
+  /** Only runs of one of these refs, exactly as stored (`main`, `refs/heads/main`). */
+  readonly refs?: readonly string[];
   /** Runs with an id below this one (pagination, newest first). */
   readonly beforeId?: number;
   readonly limit: number;

@@ -69,13 +69,12 @@ test('--var NAME=VALUE is available as ${{ vars.NAME }}', async () => {
   assert.equal(readFileSync(join(dir, 'var.txt'), 'utf8'), 'target=staging\n');
 });
 
-test('runs-on, image, artifacts and cache print a notice that local runs ignore them, and the job still runs', async () => {
+test('runs-on, artifacts and cache print a notice that local runs ignore them, and the job still runs', async () => {
   const dir = workdir({
     'ci.yml': `
       jobs:
         build:
           runs-on: ubuntu-latest
-          image: node:20
           artifacts: { paths: [dist/**] }
           cache: { key: deps, paths: [node_modules] }
           steps: [{ run: touch built }]
@@ -83,8 +82,33 @@ test('runs-on, image, artifacts and cache print a notice that local runs ignore 
   });
   const result = await runCli(['run', 'ci.yml'], { cwd: dir });
   assertExit(result, 0);
-  assert.match(result.stderr, /^ci\.yml:[23]:\d+: .*runs-on, image, artifacts, cache ignored/m);
+  assert.match(result.stderr, /^ci\.yml:[23]:\d+: .*runs-on, artifacts, cache ignored/m);
   assert.ok(existsSync(join(dir, 'built')));
+});
+
+test('a job with image: on the local executor is refused before anything runs, naming the job and its line', async () => {
+  const dir = workdir({
+    'ci.yml': `
+      jobs:
+        prepare:
+          steps: [{ run: touch prepared }]
+        build:
+          image: alpine
+          steps: [{ run: touch built }]
+    `,
+  });
+  const result = await runCli(['run', 'ci.yml'], { cwd: dir });
+  assertExit(result, 2);
+  assert.match(result.stderr, /^ci\.yml:4:3: job "build" sets image: "alpine" but the runner uses the local executor; image needs --executor docker or kubernetes$/m);
+  assert.equal(existsSync(join(dir, 'prepared')), false);
+});
+
+test('an unknown executor is a usage error that lists the known ones', async () => {
+  const dir = workdir({ 'ci.yml': CHAIN });
+  const unknown = await runCli(['run', 'ci.yml', '--executor', 'vm'], { cwd: dir });
+  assertExit(unknown, 2);
+  assert.match(unknown.stderr, /--executor expects local, sandbox, docker, kubernetes, got "vm"/);
+  assertNoStackTrace(unknown);
 });
 
 test('bad command lines exit 2 with a message naming the problem and no stack trace', async () => {

@@ -1,2 +1,2 @@
-export type { LocalExecutorOptions } from './local-executor.js';
+export type { LocalExecutorOptions, LocalJobState, StepLaunch } from './local-executor.js';
 export { createLocalExecutor, LocalExecutor } from './local-executor.js';

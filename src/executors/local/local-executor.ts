@@ -1,5 +1,4 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { Executor, JobRequest, JobWorkspace, StepCommand, StepIO, StepOutcome } from '../../engine/index.js';
@@ -10,6 +9,7 @@ import type { ProcessGroupResult } from './run-process-group.js';
 import { runProcessGroup, sendToGroup } from './run-process-group.js';
 import type { StepFiles } from './step-files.js';
 import { commandFileVariables, readCommandFiles, writeStepFiles } from './step-files.js';
+import { checkDirectory } from './check-directory.js';
 
 export interface LocalExecutorOptions {
   /** Grace between SIGTERM and SIGKILL when a step is cancelled or times out. Default 5000 ms. */
@@ -20,12 +20,24 @@ export interface LocalExecutorOptions {
   readonly tempRoot?: string;
 }
 
-interface JobState {
+/** A prepared job as the executor tracks it; subclasses (the sandbox) see it in their hooks. */
+export interface LocalJobState {
+  readonly request: JobRequest;
   /** Holds the steps' scripts and command files; removed by cleanupJob. */
   readonly scratchDir: string;
   stepCount: number;
   /** Process groups whose background processes outlived their step; killed when the job ends. */
   readonly survivingGroups: Set<number>;
+}
+
+/** A step's process as the local executor would start it, before a subclass wraps it. */
+export interface StepLaunch {
+  readonly program: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** The gentle first stop signal; default SIGTERM to the step's process group. */
+  readonly terminate?: (groupId: number) => void;
 }
 
 /**
@@ -37,13 +49,13 @@ interface JobState {
  * GitHub runner's "Cleaning up orphan processes". Processes that start their own session (`setsid`, daemons) escape.
  */
 export class LocalExecutor implements Executor {
-  readonly name = 'local';
+  readonly name: string = 'local';
   private readonly killGraceMs: number;
   /** Copied once: reading process.env goes through getenv for every variable. */
   private readonly baseEnv: Readonly<Record<string, string>>;
   private readonly tempRoot: string;
-  private readonly jobs = new WeakMap<JobWorkspace, JobState>();
-  private readonly activeJobs = new Set<JobState>();
+  private readonly jobs = new WeakMap<JobWorkspace, LocalJobState>();
+  private readonly activeJobs = new Set<LocalJobState>();
   /** Process groups of the steps running now. */
   private readonly liveGroups = new Set<number>();
   private bashLookup: Promise<string | undefined> | undefined;
@@ -66,7 +78,13 @@ export class LocalExecutor implements Executor {
     // that in latency, once per job and step (the DAG profile in docs/benchmarks.md).
     const scratchDir = mkdtempSync(join(this.tempRoot, `${scratchPrefix(job.runId)}${fileNameSafe(job.jobKey)}-`));
     const workspace: JobWorkspace = { job, dir: job.workspaceDir };
-    const state: JobState = { scratchDir, stepCount: 0, survivingGroups: new Set() };
+    const state: LocalJobState = { request: job, scratchDir, stepCount: 0, survivingGroups: new Set() };
+    try {
+      await this.setUpJob(state);
+    } catch (thrown) {
+      rmSync(scratchDir, { recursive: true, force: true });
+      throw thrown;
+    }
     this.jobs.set(workspace, state);
     this.activeJobs.add(state);
     return workspace;
@@ -74,7 +92,7 @@ export class LocalExecutor implements Executor {
 
   async runStep(workspace: JobWorkspace, step: StepCommand, io: StepIO, signal: AbortSignal): Promise<StepOutcome> {
     const job = this.jobs.get(workspace);
-    if (job === undefined) throw new Error(`local executor: job "${workspace.job.jobKey}" was not prepared by this executor`);
+    if (job === undefined) throw new Error(`${this.name} executor: job "${workspace.job.jobKey}" was not prepared by this executor`);
     if (signal.aborted) return notRun({ cancelled: true });
 
     const cwd = resolve(workspace.dir, step.workingDirectory ?? '.');
@@ -88,12 +106,11 @@ export class LocalExecutor implements Executor {
     job.stepCount++;
     const files = writeStepFiles(job.scratchDir, job.stepCount, shell.extension, step.script);
     const [program, args] = shellArgv(shell, files.script);
+    const launch = await this.launchStep(job, { program, args, cwd, env: this.stepEnvironment(step, files) }, shell.shell);
+    if (typeof launch === 'string') return notRun({ error: launch });
     let group: number | undefined;
     const result = await runProcessGroup({
-      program,
-      args,
-      cwd,
-      env: this.stepEnvironment(step, files),
+      ...launch,
       ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}),
       killGraceMs: this.killGraceMs,
       signal,
@@ -154,6 +171,21 @@ export class LocalExecutor implements Executor {
     this.activeJobs.delete(job);
     for (const group of job.survivingGroups) sendToGroup(group, 'SIGKILL');
     rmSync(job.scratchDir, { recursive: true, force: true });
+    await this.tearDownJob(job);
+  }
+
+  /** Called by prepareJob once the scratch directory exists; a throw fails the preparation. */
+  protected async setUpJob(_job: LocalJobState): Promise<void> {}
+
+  /** Called by cleanupJob after the job's processes were killed and its scratch directory removed. */
+  protected async tearDownJob(_job: LocalJobState): Promise<void> {}
+
+  /**
+   * How the step's process is started: as it is, here. `shell` is the step's shell as written, for messages; a
+   * string result is why the step cannot start, for the user.
+   */
+  protected async launchStep(_job: LocalJobState, launch: StepLaunch, _shell: string): Promise<StepLaunch | string> {
+    return launch;
   }
 
   /** From weakest to strongest: the base environment, the step's env, the command file variables. */
@@ -184,15 +216,6 @@ async function findPython(searchPath: string | undefined): Promise<string | unde
   return (await findProgram('python3', searchPath)) ?? (await findProgram('python', searchPath));
 }
 
-/** A message when `dir` cannot be a working directory, else undefined. */
-async function checkDirectory(dir: string, label: string): Promise<string | undefined> {
-  try {
-    return (await stat(dir)).isDirectory() ? undefined : `${label} is not a directory`;
-  } catch (thrown) {
-    const code = (thrown as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? `${label} does not exist` : `${label} is not accessible (${code ?? 'unknown error'})`;
-  }
-}
 
 /** Spawn reports a missing working directory and a missing program alike (ENOENT); tell the user which. */
 async function describeSpawnError(

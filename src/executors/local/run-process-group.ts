@@ -15,6 +15,11 @@ export interface ProcessGroupRequest {
   readonly signal: AbortSignal;
   readonly onLine: (stream: 'stdout' | 'stderr', line: string) => void;
   readonly onStart?: (pid: number) => void;
+  /**
+   * Asks the group to stop (the first, gentle signal). Default: SIGTERM to the whole group. The sandbox replaces it
+   * because its group also holds bubblewrap, which would take the whole sandbox down at once on SIGTERM.
+   */
+  readonly terminate?: (groupId: number) => void;
 }
 
 export interface ProcessGroupResult {
@@ -77,7 +82,8 @@ export function runProcessGroup(request: ProcessGroupRequest): Promise<ProcessGr
     const stop = (reason: 'timeout' | 'abort') => {
       if (stoppedBy !== undefined || exited) return;
       stoppedBy = reason;
-      signalGroup('SIGTERM');
+      if (request.terminate !== undefined && pid !== undefined) request.terminate(pid);
+      else signalGroup('SIGTERM');
       graceTimer = setTimeout(() => signalGroup('SIGKILL'), request.killGraceMs);
     };
     const onAbort = () => stop('abort');

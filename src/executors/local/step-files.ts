@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 // The module itself rather than the engine's index: the parser is pure, and this keeps the executor from loading the
 // whole engine (and the pipeline compiler behind it) at run time.
@@ -29,7 +29,10 @@ export function writeStepFiles(dir: string, index: number, extension: string, sc
   const files: StepFiles = { script: `${base}${extension}`, output: `${base}.output`, env: `${base}.env`, path: `${base}.path` };
   // The command files are not created: `>>` creates them when a step writes one, and most
   // steps write none. Three file creations per step were most of the executor's overhead.
-  writeFileSync(files.script, script, { mode: 0o700 });
+  // A new file, never through whatever is at that name: in the sandbox the job can write the scratch directory,
+  // and a symlink it left there must not make the runner overwrite a file outside.
+  rmSync(files.script, { force: true });
+  writeFileSync(files.script, script, { mode: 0o700, flag: 'wx' });
   return files;
 }
 
@@ -49,14 +52,10 @@ export function commandFileVariables(files: StepFiles): Record<string, string> {
 export function readCommandFiles(files: StepFiles): CommandFileResults {
   const warnings: string[] = [];
   const read = (file: string, variable: string): string => {
-    try {
-      return readFileSync(file, 'utf8');
-    } catch (thrown) {
-      const code = (thrown as NodeJS.ErrnoException).code ?? 'unreadable';
-      // Absent: the step wrote nothing there, the usual case.
-      if (code !== 'ENOENT') warnings.push(`$${variable} could not be read (${code})`);
-      return '';
-    }
+    const text = readRegularFile(file);
+    // Absent: the step wrote nothing there, the usual case.
+    if (text.problem !== undefined && text.problem !== 'ENOENT') warnings.push(`$${variable} could not be read (${text.problem})`);
+    return text.content;
   };
   const outputText = read(files.output, 'DEPLOYLITE_OUTPUT');
   const envText = read(files.env, 'DEPLOYLITE_ENV');
@@ -66,6 +65,34 @@ export function readCommandFiles(files: StepFiles): CommandFileResults {
   warnings.push(...outputs.problems.map((problem) => `$DEPLOYLITE_OUTPUT ${problem}`));
   warnings.push(...env.problems.map((problem) => `$DEPLOYLITE_ENV ${problem}`));
   return { outputs: outputs.values, env: env.values, path: parsePathFile(pathText), warnings };
+}
+
+/** Command files larger than this are not read: the runner keeps them in memory. */
+export const MAX_COMMAND_FILE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A command file's text, read the way a file the job controls must be: not through a symlink (it could point at
+ * a file the sandbox hides), not from a FIFO or device (the runner would block), and not beyond
+ * MAX_COMMAND_FILE_BYTES.
+ */
+function readRegularFile(file: string): { content: string; problem?: string } {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (thrown) {
+    const code = (thrown as NodeJS.ErrnoException).code ?? 'unreadable';
+    return { content: '', problem: code === 'ELOOP' ? 'a symbolic link' : code };
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return { content: '', problem: 'not a regular file' };
+    if (stat.size > MAX_COMMAND_FILE_BYTES) return { content: '', problem: `larger than ${MAX_COMMAND_FILE_BYTES / 1024 / 1024} MiB` };
+    return { content: readFileSync(fd, 'utf8') };
+  } catch (thrown) {
+    return { content: '', problem: (thrown as NodeJS.ErrnoException).code ?? 'unreadable' };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

@@ -10,8 +10,10 @@ import { serveDashboard } from './dashboard-files.js';
 import { errorResponse, validationError } from './error-mapper.js';
 import { auditRequests, guardRoutes } from './guard-middleware.js';
 import { registerLogEventRoutes } from './log-stream-routes.js';
+import { registerLogTextRoutes } from './log-text-routes.js';
 import { registerProjectRoutes } from './project-routes.js';
 import type { RequestGuard } from './request-guard.js';
+import { registerRunEventRoutes } from './run-event-routes.js';
 import { registerRunRoutes } from './run-routes.js';
 import { registerRunnerRoutes } from './runner-routes.js';
 import { registerSecretRoutes } from './secret-routes.js';
@@ -93,6 +95,8 @@ export function createApi(services: ApiServices, guard: RequestGuard, options: {
   registerAuditRoutes(app, services);
   registerRunnerRoutes(app, services);
   registerLogEventRoutes(app, services);
+  registerLogTextRoutes(app, services);
+  registerRunEventRoutes(app, services);
   registerWebhookRoutes(app, services);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

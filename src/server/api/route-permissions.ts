@@ -56,10 +56,12 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule | typeof PUBLIC>> = 
   'GET /api/v1/runs': { action: 'project:list' },
   'GET /api/v1/runs/:id': { action: 'run:read', target: 'run' },
   'GET /api/v1/runs/:id/graph': { action: 'run:read', target: 'run' },
+  'GET /api/v1/runs/:id/events': { action: 'run:read', target: 'run' },
   'POST /api/v1/runs/:id/cancel': { action: 'run:cancel', target: 'run' },
   'POST /api/v1/runs/:id/retry': { action: 'run:retry', target: 'run' },
   'GET /api/v1/runs/:id/jobs/:key/logs': { action: 'run:read', target: 'run' },
   'GET /api/v1/logs/:jobId/events': { action: 'run:read', target: 'job' },
+  'GET /api/v1/logs/:jobId/text': { action: 'run:read', target: 'job' },
 
   'GET /api/v1/runners': { action: 'runner:read' },
   'GET /api/v1/tokens': { action: 'token:manage-own' },

@@ -6,6 +6,7 @@ import { canSeeProject } from '../auth/principal.js';
 import type { ApiEnv } from './api-env.js';
 import { targetProject } from './project-routes.js';
 import { presentJob, presentRun } from './present.js';
+import { RunGraphCache } from './run-graph-cache.js';
 import { errors, json, RunParam, security } from './route-helpers.js';
 import * as S from './schemas.js';
 import type { ApiServices } from './services.js';
@@ -13,6 +14,7 @@ import type { ApiServices } from './services.js';
 /** Runs and jobs: list, read, cancel, retry, and a job's stored log page by page. */
 export function registerRunRoutes(app: OpenAPIHono<ApiEnv>, services: ApiServices): void {
   const { store, coordinator } = services;
+  const graphs = new RunGraphCache();
 
   const runJson = async (runId: number, projectName: string) => {
     const run = await store.getServerRun(runId);
@@ -32,6 +34,7 @@ export function registerRunRoutes(app: OpenAPIHono<ApiEnv>, services: ApiService
         limit: query.limit + 1,
         ...(project ? { projectId: project.id } : principal.isAdmin ? {} : { projectIds: projects.map((p) => p.id) }),
         ...(query.status ? { statuses: [query.status] } : {}),
+        ...(query.branch ? { refs: branchRefs(query.branch) } : {}),
         ...(query.before ? { beforeId: query.before } : {}),
       });
       const page = runs.slice(0, query.limit);
@@ -62,21 +65,21 @@ export function registerRunRoutes(app: OpenAPIHono<ApiEnv>, services: ApiService
     createRoute({ method: 'get', path: '/api/v1/runs/{id}/graph', security, request: { params: RunParam }, responses: { 200: json(S.RunGraph, "the run's jobs and their needs"), ...errors } }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const run = await store.getServerRun(id);
-      if (!run) throw new NotFoundError(`run ${id} does not exist`);
-      // A run whose pipeline did not compile ran nothing: it has no graph.
-      const jobs = compilePipeline(run.source, run.file).pipeline?.jobs ?? [];
-      const byId = new Map(jobs.map((job) => [job.id, job]));
-      const order = buildGraph(jobs).graph?.order ?? [];
-      return c.json(
-        {
+      const graph = await graphs.get(id, async () => {
+        const run = await store.getServerRun(id);
+        if (!run) throw new NotFoundError(`run ${id} does not exist`);
+        // A run whose pipeline did not compile ran nothing: it has no graph.
+        const jobs = compilePipeline(run.source, run.file).pipeline?.jobs ?? [];
+        const byId = new Map(jobs.map((job) => [job.id, job]));
+        const order = buildGraph(jobs).graph?.order ?? [];
+        return {
           jobs: order.map((jobId) => {
             const job = byId.get(jobId);
             return { id: jobId, name: job?.name ?? jobId, needs: [...(job?.needs ?? [])], matrix: job?.matrix !== undefined };
           }),
-        },
-        200,
-      );
+        };
+      });
+      return c.json({ jobs: graph.jobs.map((job) => ({ ...job, needs: [...job.needs] })) }, 200);
     },
   );
 
@@ -124,4 +127,9 @@ export function registerRunRoutes(app: OpenAPIHono<ApiEnv>, services: ApiService
       return c.json({ lines: lines.map(({ lineNo, stream, time, text }) => ({ lineNo, stream, time, text })), next, complete }, 200);
     },
   );
+}
+
+/** A run stores its ref as it was given: `main` from the dashboard, `refs/heads/main` from a push webhook. */
+function branchRefs(branch: string): string[] {
+  return branch.startsWith('refs/') ? [branch] : [branch, `refs/heads/${branch}`, `refs/tags/${branch}`];
 }

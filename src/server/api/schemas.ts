@@ -105,6 +105,7 @@ export const RunList = z.object({ runs: z.array(Run), next: z.number().int().nul
 export const RunQuery = z.object({
   project: z.string().optional(),
   status: RunStatus.optional(),
+  branch: z.string().min(1).max(255).optional().openapi({ description: 'only runs of this branch (as given or as refs/heads/<branch>), tag or ref' }),
   before: z.coerce.number().int().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });

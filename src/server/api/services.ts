@@ -6,6 +6,7 @@ import type { SessionService } from '../auth/sessions.js';
 import type { LogHub } from '../logs/log-hub.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { RunCoordinator } from '../runs/run-coordinator.js';
+import type { RunEventHub } from '../runs/run-event-hub.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { SecretVault } from '../secrets/secret-vault.js';
 
@@ -15,6 +16,8 @@ export interface ApiServices {
   readonly scheduler: Scheduler;
   readonly coordinator: RunCoordinator;
   readonly logs: LogHub;
+  /** Live run states (GET /api/v1/runs/{id}/events). */
+  readonly runEvents: RunEventHub;
   readonly metrics: ServerMetrics;
   readonly sessions: SessionService;
   readonly principals: PrincipalResolver;

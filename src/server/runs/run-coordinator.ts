@@ -29,6 +29,8 @@ export interface RunCoordinatorOptions {
   /** An empty directory: job-level `hashFiles()` on the server sees no files. */
   readonly workspaceDir: string;
   readonly secrets: SecretSource;
+  /** Told when this process changed a run or one of its jobs (the live run stream). */
+  readonly onRunChanged?: (runId: number) => void;
 }
 
 /**
@@ -123,10 +125,14 @@ export class RunCoordinator {
     const run = await this.getRun(runId);
     if (FINISHED.has(run.status)) throw new ConflictError(`run ${runId} already finished (${run.status})`, 'run.finished');
     if (this.abortDriver(runId)) return this.getRun(runId);
-    if (await store.updateRunIf(runId, ['pending'], { status: 'cancelled', finishedAt: clock.now() })) return this.getRun(runId);
+    if (await store.updateRunIf(runId, ['pending'], { status: 'cancelled', finishedAt: clock.now() })) {
+      this.runChanged(runId);
+      return this.getRun(runId);
+    }
     // It was running, or was started between the read and the update: by this process or another.
     if (!this.abortDriver(runId) && (await store.updateRunIf(runId, ['running'], { status: 'cancelled', finishedAt: clock.now() }))) {
       await this.abandonJobs(runId, 'cancelled');
+      this.runChanged(runId);
       if (run.concurrencyGroup !== null) void this.startNextSafely(run.projectId, run.concurrencyGroup);
     }
     return this.getRun(runId);
@@ -154,6 +160,7 @@ export class RunCoordinator {
     const reset = this.withDependents(compiled.pipeline, jobs, roots);
     const again = await store.reopenRun(runId, run.attempt, reset);
     if (!again) throw new ConflictError(`run ${runId} was started again by another request meanwhile`, 'run.active');
+    this.runChanged(runId);
     if (again.concurrencyGroup !== null) await this.makeRoom(again, 'all');
     if (again.status === 'running') this.drive(again, compiled.pipeline);
     return again;
@@ -197,6 +204,7 @@ export class RunCoordinator {
     const controller = new AbortController();
     const observer = (event: EngineEvent) => {
       if (event.type === 'job:started' || event.type === 'job:finished') logs.jobChanged(run.id, event.job.key);
+      if (event.type !== 'log:line') this.runChanged(run.id);
     };
     const done = (async () => {
       const repository = (await store.getProject(run.projectId))?.repository ?? '';
@@ -266,6 +274,7 @@ export class RunCoordinator {
     if (await store.updateRunIf(run.id, ['running'], { status: 'failed', finishedAt: clock.now(), error: `internal error: ${error.message}` })) {
       this.finished(run, 'failed', 0);
       await this.abandonJobs(run.id, 'failed');
+      this.runChanged(run.id);
     }
   }
 
@@ -349,9 +358,11 @@ export class RunCoordinator {
     for (;;) {
       const next = await store.startNextPending(projectId, group);
       if (!next) return;
+      this.runChanged(next.id);
       const compiled = compilePipeline(next.source, next.file);
       if (compiled.pipeline) return this.drive(next, compiled.pipeline);
       await store.updateRunIf(next.id, ['running'], { status: 'failed', finishedAt: clock.now(), error: invalidPipeline(compiled.diagnostics) });
+      this.runChanged(next.id);
     }
   }
 
@@ -394,6 +405,10 @@ export class RunCoordinator {
     }
     const keys = new Set(roots.map((job) => job.key));
     return jobs.filter((job) => keys.has(job.key) || dependents.has(job.jobId)).map((job) => job.key);
+  }
+
+  private runChanged(runId: number): void {
+    this.options.onRunChanged?.(runId);
   }
 
   private async getRun(runId: number): Promise<ServerRunRecord> {

@@ -1,6 +1,7 @@
 import { ConflictError } from '../../core/index.js';
 import type { JobDispatcher, JobOutcome } from '../../engine/index.js';
 import type { JobResult } from '../../protocol/index.js';
+import { requiredExecutorLabels } from '../../protocol/index.js';
 import type { ControlStore, NewQueueItem, QueueItem, ServerRunRecord } from '../../store/index.js';
 import type { AssignmentSealer } from './sealed-assignment.js';
 import { sealAssignment } from './sealed-assignment.js';
@@ -57,7 +58,8 @@ export function createRemoteDispatcher(store: ControlStore, scheduler: Scheduler
         runId: run.id,
         jobKey: instance.key,
         projectId: run.projectId,
-        labels: instance.spec.runsOn ?? [],
+        // An image or `network: none` also needs a runner whose executor can honour it (src/protocol/executor-labels.ts).
+        labels: [...(instance.spec.runsOn ?? []), ...requiredExecutorLabels(instance.spec)],
         priority: context.priority,
         payload: await sealAssignment(payload, context.sealer),
         createdAt: input.clock.now(),

@@ -225,13 +225,14 @@ export class KyselyControlStore implements ControlStore {
   }
 
   async listServerRuns(query: RunQuery): Promise<ServerRunRecord[]> {
-    if (query.limit <= 0 || query.statuses?.length === 0 || query.projectIds?.length === 0) return [];
+    if (query.limit <= 0 || query.statuses?.length === 0 || query.refs?.length === 0 || query.projectIds?.length === 0) return [];
     const rows = await this.db
       .selectFrom('runs')
       .selectAll()
       .$if(query.projectId !== undefined, (q) => q.where('project_id', '=', query.projectId as number))
       .$if(query.projectIds !== undefined, (q) => q.where('project_id', 'in', query.projectIds as number[]))
       .$if(query.statuses !== undefined, (q) => q.where('status', 'in', query.statuses as string[]))
+      .$if(query.refs !== undefined, (q) => q.where('ref', 'in', query.refs as string[]))
       .$if(query.beforeId !== undefined, (q) => q.where('id', '<', query.beforeId as number))
       .orderBy('id', 'desc')
       .limit(query.limit)

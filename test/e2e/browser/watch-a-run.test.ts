@@ -95,6 +95,13 @@ test('a run started from the dashboard turns its graph green without a reload, c
   await page.getByText('No runs yet.').waitFor();
   await assertAccessible(page);
   await page.evaluate('window.stillTheSamePage = true');
+  // The run page is told of changes on its event stream; it never asks for the run again.
+  const runRequests: string[] = [];
+  const recordRunRequest = (request: { url(): string }) => {
+    const path = new URL(request.url()).pathname;
+    if (/^\/api\/v1\/runs\/\d+(\/events)?$/.test(path)) runRequests.push(path);
+  };
+  page.on('request', recordRunRequest);
 
   await page.getByRole('button', { name: 'Run pipeline' }).click();
   await page.waitForURL(/\/runs\/\d+$/);
@@ -103,6 +110,9 @@ test('a run started from the dashboard turns its graph green without a reload, c
   assert.ok(shown.includes('running'), `test was never shown running: ${shown.join(' → ')}`);
   await node(page, 'package').and(page.locator('[data-status="success"]')).waitFor();
   await page.locator('[data-run-status][data-status="success"]').waitFor();
+  page.off('request', recordRunRequest);
+  assert.deepEqual(runRequests, [`${new URL(page.url()).pathname.replace(/^\/runs/, '/api/v1/runs')}/events`], 'the run was polled instead of pushed');
+  assert.equal(await page.locator('[data-live-note]').count(), 0, 'the page fell back to polling');
 
   // Every node says its status in words, not only in colour.
   for (const job of ['checkout', 'build', 'test', 'package']) assert.match((await node(page, job).textContent()) ?? '', /success/);
@@ -144,6 +154,38 @@ test('the runs list shows the run with its branch, commit, trigger and who start
   assert.deepEqual(problems, []);
 });
 
+test('the runs list filters by status and branch from the keyboard, and the address keeps the filter', async () => {
+  const { page, problems } = admin;
+  const rows = page.locator('tr[data-run]');
+  await rows.first().waitFor();
+  const all = await rows.count();
+
+  await page.getByLabel('Status', { exact: true }).selectOption('failed');
+  await page.getByText('No runs match these filters.').waitFor();
+  assert.equal(new URL(page.url()).searchParams.get('status'), 'failed');
+  await page.getByLabel('Status', { exact: true }).selectOption('success');
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), all);
+
+  await page.getByLabel('Branch', { exact: true }).focus();
+  await page.keyboard.type('no-such-branch');
+  await page.keyboard.press('Enter');
+  await page.getByText('No runs match these filters.').waitFor();
+  const address = new URL(page.url());
+  assert.deepEqual([address.searchParams.get('status'), address.searchParams.get('branch')], ['success', 'no-such-branch']);
+
+  // The address alone restores the filters (a shared link, a reload).
+  await page.goto(`${server.url}${address.pathname}?status=success&branch=main`);
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), all);
+  assert.equal(await page.getByLabel('Status', { exact: true }).inputValue(), 'success');
+  assert.equal(await page.getByLabel('Branch', { exact: true }).inputValue(), 'main');
+  await assertAccessible(page);
+  await page.getByRole('link', { name: 'Clear filters' }).click();
+  await page.waitForURL((url) => url.search === '');
+  assert.deepEqual(problems, []);
+});
+
 test("a job's log streams in live and every line is shown once, also across a dropped connection", async () => {
   const { page, problems } = admin;
   // Drop the first log connection after a few lines; the page must resume after the last line it holds.
@@ -174,6 +216,27 @@ test("a job's log streams in live and every line is shown once, also across a dr
   await page.unrouteAll();
   await waitForRun(server, id, isFinal);
   assert.deepEqual(problems, []);
+});
+
+test('when the run stream cannot be reached, the run page says so and follows the run by polling', async () => {
+  const { page, problems } = admin;
+  const blocked = '**/api/v1/runs/*/events';
+  await page.route(blocked, (route) => route.abort('connectionrefused'));
+  try {
+    const { id } = await server.api<{ id: number }>('POST', '/api/v1/projects/shop/runs', {}, 201);
+    await page.goto(`${server.url}/runs/${id}`);
+    const note = page.locator('[data-live-note]');
+    await note.waitFor();
+    assert.match((await note.textContent()) ?? '', /Live updates are interrupted/);
+    await page.locator('[data-run-status][data-status="success"]').waitFor({ timeout: 30_000 });
+    await node(page, 'package').and(page.locator('[data-status="success"]')).waitFor();
+    await note.waitFor({ state: 'detached' });
+  } finally {
+    await page.unroute(blocked);
+  }
+  // The failed stream requests are the browser's console errors; nothing else went wrong.
+  assert.deepEqual(problems.filter((problem) => !problem.includes('ERR_CONNECTION_REFUSED') && !problem.includes('Failed to load resource')), []);
+  problems.length = 0;
 });
 
 test('a reload keeps the user signed in; a new tab and signing out do not', async () => {

@@ -86,13 +86,13 @@ export interface RunnerProcess {
 
 export async function startRunner(
   server: Pick<ServerProcess, 'url' | 'api'>,
-  options: { name: string; labels?: string; capacity?: number; workDir?: string },
+  options: { name: string; labels?: string; capacity?: number; workDir?: string; args?: readonly string[]; env?: Record<string, string> },
 ): Promise<RunnerProcess> {
   const { token } = await server.api<{ token: string }>('POST', '/api/v1/tokens', { name: `reg-${options.name}`, kind: 'runner-registration' }, 201);
   const workDir = options.workDir ?? join(workdir(), 'runner');
   const cli = startCli(
-    ['runner', '--server', server.url, '--token', token, '--name', options.name, '--capacity', String(options.capacity ?? 2), '--work-dir', workDir, ...(options.labels ? ['--labels', options.labels] : [])],
-    { cwd: workdir(), env: { DEPLOYLITE_LOG_LEVEL: 'warn' }, timeoutMs: 600_000 },
+    ['runner', '--server', server.url, '--token', token, '--name', options.name, '--capacity', String(options.capacity ?? 2), '--work-dir', workDir, ...(options.labels ? ['--labels', options.labels] : []), ...(options.args ?? [])],
+    { cwd: workdir(), env: { DEPLOYLITE_LOG_LEVEL: 'warn', ...options.env }, timeoutMs: 600_000 },
   );
   started.push(cli);
   return {

@@ -2,7 +2,7 @@
 // stream, a stream resumed after a dropped connection): each line is shown once, in order.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { newLines, stripAnsi } from '../../../web/src/logs/log-buffer.js';
+import { newLines } from '../../../web/src/logs/log-buffer.js';
 
 const lines = (...numbers: number[]) => numbers.map((lineNo) => ({ lineNo, text: `line ${lineNo}` }));
 
@@ -17,8 +17,4 @@ test('lines already held are dropped when a resumed stream repeats them', () => 
 
 test('a line repeated within one batch is kept once', () => {
   assert.deepEqual(newLines(0, lines(1, 2, 2, 3)), lines(1, 2, 3));
-});
-
-test('terminal colour codes are taken out of the text', () => {
-  assert.equal(stripAnsi('\u001b[1;31merror\u001b[0m: failed'), 'error: failed');
 });

@@ -1,6 +1,6 @@
 import { accessToken, refresh } from '../auth/session';
-import { ApiError, request, requestBlob } from './http';
-import type { ApiToken, AuditFilters, AuditPage, CreatedToken, CreateTokenInput, LogPage, Project, Run, RunGraph, RunList, RunWithJobs, Runner } from './types';
+import { ApiError, request, requestBlob, requestStream } from './http';
+import type { ApiToken, AuditFilters, AuditPage, CreatedToken, CreateTokenInput, LogPage, Project, Run, RunFilters, RunGraph, RunList, RunWithJobs, Runner } from './types';
 
 /**
  * A request as the signed-in user. An access token the server no longer accepts (a restart
@@ -29,10 +29,12 @@ const enc = encodeURIComponent;
 export const api = {
   projects: () => call<{ projects: Project[] }>('GET', '/api/v1/projects'),
   project: (project: string) => call<Project>('GET', `/api/v1/projects/${enc(project)}`),
-  runs: (project: string, before?: number) =>
-    call<RunList>('GET', `/api/v1/runs?project=${enc(project)}&limit=20${before ? `&before=${before}` : ''}`),
+  runs: (project: string, before?: number, filters: RunFilters = {}) =>
+    call<RunList>('GET', `/api/v1/runs?${runQuery(project, before, filters)}`),
   run: (id: number) => call<RunWithJobs>('GET', `/api/v1/runs/${id}`),
   graph: (id: number) => call<RunGraph>('GET', `/api/v1/runs/${id}/graph`),
+  /** The run's live event stream (see composables/use-live-run.ts), opened; abort `signal` to close it. */
+  runEvents: (id: number, signal: AbortSignal) => authorized((token) => requestStream(`/api/v1/runs/${id}/events`, { token, signal })),
   trigger: (project: string, ref: string | undefined, variables: Record<string, string>) =>
     call<Run>('POST', `/api/v1/projects/${enc(project)}/runs`, { ...(ref ? { ref } : {}), variables }),
   cancel: (id: number) => call<Run>('POST', `/api/v1/runs/${id}/cancel`),
@@ -40,6 +42,9 @@ export const api = {
   retry: (id: number, job?: string) => call<Run>('POST', `/api/v1/runs/${id}/retry`, job ? { job } : {}),
   logPage: (runId: number, key: string, after: number, limit = 1000) =>
     call<LogPage>('GET', `/api/v1/runs/${runId}/jobs/${enc(key)}/logs?after=${after}&limit=${limit}`),
+  /** A job's whole log as text, as stored (secrets masked, colour codes kept). */
+  logText: (runId: number, key: string) =>
+    authorized((token) => requestBlob(`/api/v1/logs/${enc(`${runId}:${key}`)}/text`, 'text/plain', { token })),
   runners: () => call<{ runners: Runner[] }>('GET', '/api/v1/runners'),
   /** The caller's tokens, or (an admin asking for `all`) everyone's; never their values. */
   tokens: (all: boolean) => call<{ tokens: ApiToken[] }>('GET', `/api/v1/tokens${all ? '?all=true' : ''}`),
@@ -50,6 +55,14 @@ export const api = {
   auditExport: (filters: AuditFilters) =>
     authorized((token) => requestBlob(`/api/v1/audit?${auditQuery(filters)}&format=jsonl`, 'application/x-ndjson', { token })),
 };
+
+function runQuery(project: string, before: number | undefined, filters: RunFilters): string {
+  const query = new URLSearchParams({ project, limit: '20' });
+  if (filters.status) query.set('status', filters.status);
+  if (filters.branch) query.set('branch', filters.branch);
+  if (before !== undefined) query.set('before', String(before));
+  return query.toString();
+}
 
 function auditQuery(filters: AuditFilters, before?: number): string {
   const query = new URLSearchParams();

@@ -27,6 +27,11 @@ export async function requestBlob(path: string, accept: string, options: Request
   return (await send('GET', path, accept, options)).blob();
 }
 
+/** A response to read as it arrives (Server-Sent Events); abort `options.signal` to close it. */
+export function requestStream(path: string, options: RequestOptions = {}): Promise<Response> {
+  return send('GET', path, 'text/event-stream', options);
+}
+
 /** The response to one request, or the refusal as an ApiError. */
 async function send(method: string, path: string, accept: string, options: RequestOptions): Promise<Response> {
   const headers: Record<string, string> = { accept };

@@ -51,6 +51,12 @@ export interface RunWithJobs extends Run {
   readonly jobs: readonly Job[];
 }
 
+/** What the runs list is narrowed to (GET /api/v1/runs `status`, `branch`). */
+export interface RunFilters {
+  readonly status?: RunStatus;
+  readonly branch?: string;
+}
+
 export interface RunList {
   readonly runs: readonly Run[];
   /** Pass as `before` for the next (older) page. */

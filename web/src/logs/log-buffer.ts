@@ -22,11 +22,3 @@ export function newLines<L extends NumberedLine>(lastHeld: number, incoming: rea
   }
   return fresh;
 }
-
-/** Terminal colour and cursor sequences, which the plain view shows as text: removed until the log view renders colours. */
-// eslint-disable-next-line no-control-regex -- ESC and BEL are exactly what is matched
-const ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g;
-
-export function stripAnsi(text: string): string {
-  return text.replace(ANSI, '');
-}

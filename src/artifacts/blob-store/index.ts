@@ -1,0 +1,11 @@
+export type { BlobInfo, BlobStore, DownloadUrlOptions, IncompleteUploadCleanup, PutBlobOptions } from './blob-store.js';
+export { DEFAULT_INCOMPLETE_UPLOAD_GRACE_MS } from './blob-store.js';
+export { BlobCorruptedError, BlobDigestMismatchError, BlobNotFoundError, BlobSizeMismatchError } from './blob-errors.js';
+export { DiskBlobStore, type DiskBlobStoreOptions } from './disk-blob-store.js';
+export { S3BlobStore, type S3BlobStoreOptions } from './s3-blob-store.js';
+export type { S3ConnectionOptions } from './s3-connection.js';
+export { digestHex, isBlobDigest, parseBlobDigest, type BlobDigest } from './digest.js';
+export { artifactKey, parseRefKey, sbomKey, signatureKey, type ArtifactCoordinates } from './artifact-layout.js';
+export type { BlobRef, RefStore } from './ref-store.js';
+export { DiskRefStore } from './disk-ref-store.js';
+export { S3RefStore } from './s3-ref-store.js';
