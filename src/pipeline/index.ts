@@ -7,6 +7,8 @@ export { buildGraph } from './build-graph.js';
 export { criticalPath } from './critical-path.js';
 export { BUILTIN_STEP_TYPES } from './read-step.js';
 export type * from './model.js';
+export type { JobDraft } from './default-job.js';
+export { defaultJob } from './default-job.js';
 export * from './expressions/index.js';
 export * from './matrix.js';
 export { PULL_REQUEST_TYPES } from './model.js';

@@ -11,6 +11,7 @@ import { readRetry } from './read-retry.js';
 import { readServices } from './read-services.js';
 import { readStep } from './read-step.js';
 import { describeNode, readBoolean, readDuration, readInteger, readText, readTextList, readTextMap, reportType, valueTarget } from './read-values.js';
+import { defaultJob } from './default-job.js';
 
 /** A job as read, with the nodes of its `needs` so unknown jobs can be pointed at. */
 export interface ReadJob {
@@ -46,18 +47,7 @@ export function readJob(ctx: ReadContext, id: string, keyNode: Node, node: Node 
     return undefined;
   }
   const fields = entriesByKey(readEntries(ctx, node, { keys: JOB_KEYS, hints: JOB_HINTS }));
-  const job: { -readonly [K in keyof JobSpec]: JobSpec[K] } = {
-    id,
-    name: id,
-    needs: [],
-    env: {},
-    steps: [],
-    failFast: true,
-    continueOnError: false,
-    outputs: {},
-    rollback: [],
-    position: ctx.report.position(keyNode),
-  };
+  const job = defaultJob(id, ctx.report.position(keyNode));
   // Fields with errors keep their defaults: the job still takes part in the checks across
   // jobs (unknown needs, cycles), and no pipeline is produced from a file with errors.
   const take = <T>(read: T | undefined, assign: (value: T) => void) => {

@@ -1,6 +1,7 @@
 import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/index';
 import { isBoolean, isMapping, isNumber, isSequence, isString } from '@actions/workflow-parser';
 import type { JobSpec, MatrixSpec, StepSpec } from '../pipeline/index.js';
+import { defaultJob } from '../pipeline/index.js';
 import type { RunDefaults } from './map-defaults.js';
 import { readRunDefaults } from './map-defaults.js';
 import { mapStep, minutesToMs, readEnvMapping } from './map-step.js';
@@ -26,19 +27,7 @@ const UNSUPPORTED_JOB_KEYS: Readonly<Record<string, string>> = {
 /** One entry of `jobs:` → the engine's job; undefined when it cannot run (reported). */
 export function mapJob(report: WorkflowReport, id: string, keyToken: TemplateToken, token: TemplateToken, workflowDefaults: RunDefaults): JobSpec | undefined {
   if (!isMapping(token)) return undefined; // the parser reported it
-  const job: { -readonly [K in keyof JobSpec]: JobSpec[K] } = {
-    id,
-    name: id,
-    needs: [],
-    env: {},
-    steps: [],
-    failFast: true,
-    continueOnError: false,
-    outputs: {},
-    rollback: [],
-    timeoutMs: GITHUB_DEFAULT_JOB_TIMEOUT_MS,
-    position: positionOf(keyToken),
-  };
+  const job = { ...defaultJob(id, positionOf(keyToken)), timeoutMs: GITHUB_DEFAULT_JOB_TIMEOUT_MS };
   let valid = true;
   const unsupported = (what: string, why: string, at: TemplateToken) => {
     report.unsupported(what, why, at);
