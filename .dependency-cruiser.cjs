@@ -19,10 +19,12 @@ module.exports = {
     layer('protocol', ['core']),
     // The GitHub Actions front end: a second way into the same Pipeline model (engine never imports it).
     layer('workflows', ['core', 'pipeline']),
-    layer('cli', ['core', 'pipeline', 'engine', 'protocol', 'workflows']),
+    layer('cli', ['core', 'pipeline', 'engine', 'protocol', 'workflows', 'artifacts']),
     // The runner never imports the server (nor the server the runner): they meet in protocol/.
-    layer('runner', ['core', 'pipeline', 'engine', 'protocol']),
-    layer('server', ['core', 'pipeline', 'engine', 'protocol', 'store']),
+    layer('runner', ['core', 'pipeline', 'engine', 'protocol', 'artifacts']),
+    // The server reads GitHub workflows as it reads native pipelines (docs/architecture.md,
+    // "Why the server imports workflows/"): workflows/ is a pure front end beside pipeline/.
+    layer('server', ['core', 'pipeline', 'workflows', 'engine', 'protocol', 'store', 'artifacts']),
     // Blob stores, artifacts, caches: storage with no knowledge of pipelines, runs or the server.
     layer('artifacts', ['core']),
   ],

@@ -16,7 +16,7 @@ const stub = {
   name: 'stub-kubernetes-client',
   setup(builder) {
     builder.onResolve({ filter: /^@kubernetes\/client-node$/ }, () => ({ path: 'client', namespace: 'stub' }));
-    builder.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export class KubeConfig {} export class BatchV1Api {} export class CoreV1Api {} export class Log {}', loader: 'js' }));
+    builder.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export class KubeConfig {} export class BatchV1Api {} export class CoreV1Api {} export class Log {} export class Exec {}', loader: 'js' }));
   },
 };
 const variants = { shipped: { external: [...external, '@kubernetes/client-node'] }, stub: { plugins: [stub] }, bundled: {} };

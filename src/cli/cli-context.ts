@@ -1,4 +1,4 @@
-import type { Executor, RunStore } from '../engine/index.js';
+import type { Executor, JobFiles, RunStore } from '../engine/index.js';
 
 /**
  * Everything a command needs from the outside world, provided by the composition root
@@ -17,6 +17,18 @@ export interface CliContext {
    * DeployliteError when it is unknown or cannot run here.
    */
   createExecutor(options: ExecutorChoice): Promise<Executor>;
+  /**
+   * The cache part of each job's files in a local run (docs/artifacts.md#caches): kept in the run store's state
+   * directory, scoped to the checkout's branch. Absent: `cache:` is ignored with a notice.
+   */
+  openCaches?(executor: Executor): Promise<JobFiles>;
+  /** The artifact part of each job's files in a local run (docs/artifacts.md#local-runs); absent: `artifacts:` is ignored with a notice. */
+  openArtifacts?(): JobFiles;
+  /**
+   * The local action store `uses: owner/repo@ref` reads (`deploylite actions add`): DEPLOYLITE_ACTIONS_DIR, else
+   * the per-user state directory; `--actions-dir` overrides it. Absent: no store.
+   */
+  readonly actionStoreDir?: string;
   /** Aborts on Ctrl-C / SIGTERM. */
   readonly signal: AbortSignal;
   /** The long-running parts (server, runner) and their maintenance, wired by the composition root. */

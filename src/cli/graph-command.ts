@@ -3,6 +3,7 @@ import type { Pipeline, PipelineGraph } from '../pipeline/index.js';
 import { buildGraph, criticalPath } from '../pipeline/index.js';
 import type { CliContext } from './cli-context.js';
 import { EXIT } from './cli-context.js';
+import { actionSources } from './actions-command.js';
 import { loadPipeline } from './load-pipeline.js';
 
 const FORMATS = ['text', 'dot', 'mermaid', 'json'] as const;
@@ -16,7 +17,7 @@ export async function graphCommand(ctx: CliContext, file: string, format: string
   if (!FORMATS.includes(format as GraphFormat)) {
     throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${format}"`);
   }
-  const loaded = await loadPipeline(file, ctx.stderr);
+  const loaded = await loadPipeline(file, ctx.stderr, actionSources(ctx));
   if (!loaded.ok) return EXIT.invalid;
   const { graph } = buildGraph(loaded.pipeline.jobs);
   if (!graph) return EXIT.invalid; // compilePipeline already reported the cycle

@@ -3,7 +3,7 @@ import type { Diagnostic } from '../core/index.js';
 import { formatDiagnostic, sortDiagnostics } from '../core/index.js';
 import type { Pipeline } from '../pipeline/index.js';
 import { compilePipeline } from '../pipeline/index.js';
-import type { WorkflowFacts } from '../workflows/index.js';
+import type { ActionSources, WorkflowFacts } from '../workflows/index.js';
 import { compileWorkflow, isGitHubWorkflow } from '../workflows/index.js';
 import type { Writable } from './cli-context.js';
 
@@ -11,7 +11,8 @@ import type { Writable } from './cli-context.js';
 export type LoadResult = { ok: true; pipeline: Pipeline; source: string; workflow?: WorkflowFacts } | { ok: false };
 
 /** Reads and compiles a pipeline file, printing every diagnostic as `FILE:LINE:COL: message`. */
-export async function loadPipeline(file: string, stderr: Writable): Promise<LoadResult> {
+/** `actions`: where a workflow's `uses:` actions are read from (absent: only the built-in ones). */
+export async function loadPipeline(file: string, stderr: Writable, actions?: ActionSources): Promise<LoadResult> {
   let source: string;
   try {
     source = readFileSync(file, 'utf8');
@@ -21,13 +22,13 @@ export async function loadPipeline(file: string, stderr: Writable): Promise<Load
     stderr.write(`${file}:1:1: cannot read the pipeline file: ${reason}\n`);
     return { ok: false };
   }
-  return compileSource(source, file, stderr);
+  return compileSource(source, file, stderr, actions);
 }
 
 /** A GitHub Actions workflow goes through GitHub's parser, anything else through the native one. */
-export async function compileSource(source: string, file: string, stderr: Writable): Promise<LoadResult> {
+export async function compileSource(source: string, file: string, stderr: Writable, actions?: ActionSources): Promise<LoadResult> {
   if (isGitHubWorkflow(file, source)) {
-    const { pipeline, facts, diagnostics } = await compileWorkflow(source, file);
+    const { pipeline, facts, diagnostics } = await compileWorkflow(source, file, actions ? { actions } : {});
     report(diagnostics, file, stderr);
     return pipeline && facts ? { ok: true, pipeline, source, workflow: facts } : { ok: false };
   }

@@ -20,6 +20,21 @@ export function parseAssignments(flag: string, values: readonly string[]): Recor
 }
 
 /**
+ * `--input NAME=VALUE`, repeated: a GitHub workflow's `workflow_dispatch` inputs. GitHub's input
+ * names may hold dashes, which `--var` names may not, so any name without `=` goes; the
+ * workflow (locally) or the server checks names, types and choices.
+ */
+export function parseInputs(values: readonly string[]): Record<string, string> {
+  const inputs: Record<string, string> = {};
+  for (const text of values) {
+    const eq = text.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--input expects NAME=VALUE, got "${text}"`);
+    inputs[text.slice(0, eq)] = text.slice(eq + 1);
+  }
+  return inputs;
+}
+
+/**
  * A secrets file holds `NAME=VALUE` lines and, for multi-line values, the heredoc form
  * `NAME<<EOF` … `EOF` — the same format steps write to `$DEPLOYLITE_ENV`. Blank lines and
  * lines starting with `#` are ignored.

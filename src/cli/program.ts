@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { coerceError, DeployliteError } from '../core/index.js';
+import { actionsAddCommand, actionsListCommand } from './actions-command.js';
 import type { CliContext } from './cli-context.js';
 import { EXIT } from './cli-context.js';
 import { graphCommand } from './graph-command.js';
@@ -42,7 +43,8 @@ export async function runCli(ctx: CliContext, argv: readonly string[], version: 
       .option('--job <ID>', 'run only this job and the jobs it needs (repeatable)', collect, [])
       .option('--var <NAME=VALUE>', 'a value for ${{ vars.NAME }} (repeatable)', collect, [])
       .option('--event <NAME>', 'GitHub workflows: the event to imitate: push, pull_request or workflow_dispatch')
-      .option('--input <NAME=VALUE>', 'GitHub workflows: a workflow_dispatch input (repeatable)', collect, []),
+      .option('--input <NAME=VALUE>', 'GitHub workflows: a workflow_dispatch input (repeatable)', collect, [])
+      .option('--actions-dir <DIR>', 'GitHub workflows: the local action store for uses: OWNER/REPO@REF (default: $DEPLOYLITE_ACTIONS_DIR or ~/.local/state/deploylite/actions)'),
   ).action(async (file: string, flags: RunFlags) => {
     exitCode = await runCommand(ctx, file, flags);
   });
@@ -60,8 +62,27 @@ export async function runCli(ctx: CliContext, argv: readonly string[], version: 
     .command('validate')
     .description('check pipeline files and print every problem as FILE:LINE:COL: message')
     .argument('<files...>', 'pipeline files')
-    .action(async (files: string[]) => {
-      exitCode = await validateCommand(ctx, files);
+    .option('--actions-dir <DIR>', 'GitHub workflows: the local action store for uses: OWNER/REPO@REF')
+    .action(async (files: string[], flags: { actionsDir?: string }) => {
+      exitCode = await validateCommand(ctx, files, flags.actionsDir);
+    });
+
+  const actions = program.command('actions').description('the local action store: actions GitHub workflows can use without network');
+  actions
+    .command('add')
+    .description('copy a checkout of an action into the store, for uses: OWNER/REPO@REF (and OWNER/REPO/PATH@REF)')
+    .argument('<action>', 'OWNER/REPO@REF')
+    .requiredOption('--from <DIR>', 'the action checkout at that ref')
+    .option('--actions-dir <DIR>', 'the store (default: $DEPLOYLITE_ACTIONS_DIR or ~/.local/state/deploylite/actions)')
+    .action((name: string, flags: { from: string; actionsDir?: string }) => {
+      exitCode = actionsAddCommand(ctx, name, flags);
+    });
+  actions
+    .command('list')
+    .description('list the stored actions')
+    .option('--actions-dir <DIR>', 'the store (default: $DEPLOYLITE_ACTIONS_DIR or ~/.local/state/deploylite/actions)')
+    .action((flags: { actionsDir?: string }) => {
+      exitCode = actionsListCommand(ctx, flags);
     });
 
   program

@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { formatDiagnostic, parseDuration, UsageError } from '../core/index.js';
 import type { Executor, RunPipelineInput, RunRecord, RunResult, RunStore } from '../engine/index.js';
-import { jobRequirementProblem, runPipeline, selectJobs } from '../engine/index.js';
+import { combineJobFiles, jobRequirementProblem, runPipeline, selectJobs } from '../engine/index.js';
 import type { JobSpec, Pipeline } from '../pipeline/index.js';
 import type { CliContext } from './cli-context.js';
 import { EXIT } from './cli-context.js';
+import { actionSources } from './actions-command.js';
 import { compileSource, loadPipeline } from './load-pipeline.js';
 import { parseAssignments, readSecretsFile } from './parse-assignments.js';
 import { createRunPrinter, formatSummary } from './run-printer.js';
@@ -25,18 +26,20 @@ export interface RunFlags {
   /** GitHub workflow files only: the event the local run imitates, and workflow_dispatch inputs. */
   readonly event?: string;
   readonly input?: string[];
+  /** GitHub workflow files only: the local action store for `uses: owner/repo@ref` (default: ctx.actionStoreDir). */
+  readonly actionsDir?: string;
 }
 
 /** `deploylite run FILE`: compile, run every selected job, print a summary, exit by status. */
 export async function runCommand(ctx: CliContext, file: string, flags: RunFlags): Promise<number> {
-  const loaded = await loadPipeline(file, ctx.stderr);
+  const loaded = await loadPipeline(file, ctx.stderr, actionSources(ctx, flags.actionsDir));
   if (!loaded.ok) return EXIT.invalid;
   checkReportPath(ctx, flags.report);
   const selected = selectJobs(loaded.pipeline.jobs, flags.job); // unknown --job ids are a usage error before anything runs
   if (!loaded.workflow && (flags.event !== undefined || (flags.input ?? []).length > 0)) {
     throw new UsageError('--event and --input are for GitHub Actions workflow files');
   }
-  noticeIgnoredKeys(ctx, loaded.pipeline, loaded.workflow !== undefined);
+  noticeIgnoredKeys(ctx, loaded.pipeline, loaded.workflow !== undefined, ctx.openCaches !== undefined, ctx.openArtifacts !== undefined);
   const executor = await createExecutor(ctx, flags);
   if (!canRunAll(ctx, loaded.pipeline.file, selected, executor)) return EXIT.invalid;
   const workflow = loaded.workflow && prepareWorkflowRun(loaded.pipeline, loaded.workflow, flags, ctx.cwd, ctx.stderr);
@@ -67,7 +70,7 @@ export async function resumeCommand(ctx: CliContext, runId: string | undefined, 
       ctx.stdout.write(`run ${run.id} already finished (${run.status}); nothing to resume\n`);
       return run.status === 'success' ? EXIT.success : EXIT.failed;
     }
-    const loaded = await compileSource(run.source, run.file, ctx.stderr);
+    const loaded = await compileSource(run.source, run.file, ctx.stderr, actionSources(ctx, flags.actionsDir));
     if (!loaded.ok) return EXIT.invalid;
     const executor = await createExecutor(ctx, flags);
     if (!canRunAll(ctx, loaded.pipeline.file, selectJobs(loaded.pipeline.jobs, run.options.jobFilter), executor)) return EXIT.invalid;
@@ -106,6 +109,8 @@ function createExecutor(ctx: CliContext, flags: RunFlags): Promise<Executor> {
 function canRunAll(ctx: CliContext, file: string, jobs: readonly JobSpec[], executor: Executor): boolean {
   const problems = jobs.map((job) => jobRequirementProblem(job, file, executor)).filter((problem) => problem !== undefined);
   for (const problem of problems) ctx.stderr.write(`${formatDiagnostic(problem)}\n`);
+  // The same closing line as a file that does not validate: the user knows no job started.
+  if (problems.length > 0) ctx.stderr.write(`${file}: ${problems.length} error${problems.length === 1 ? '' : 's'}; nothing was run\n`);
   return problems.length === 0;
 }
 
@@ -118,10 +123,13 @@ async function execute(ctx: CliContext, store: RunStore, flags: RunFlags, execut
   if (missing.length > 0) {
     ctx.stderr.write(`warning: the run was started with secrets that were not given again: ${missing.join(', ')}\n`);
   }
+  const caches = await ctx.openCaches?.(executor);
+  const artifacts = ctx.openArtifacts?.();
+  const parts = [caches, artifacts].filter((part) => part !== undefined);
   return runPipeline({
     ...specifics,
     store,
-    jobs: { executor },
+    jobs: { executor, ...(parts.length > 0 ? { files: combineJobFiles(...parts) } : {}) },
     parallel: parallelFlag(flags.parallel),
     secrets,
     signal: ctx.signal,
@@ -157,12 +165,12 @@ function checkReportPath(ctx: CliContext, report: string | undefined): void {
 }
 
 /** `runs-on` is noise for a GitHub workflow, where every job has it: the local run is its runner. */
-function noticeIgnoredKeys(ctx: CliContext, pipeline: Pipeline, isWorkflow: boolean): void {
+function noticeIgnoredKeys(ctx: CliContext, pipeline: Pipeline, isWorkflow: boolean, cachesKept: boolean, artifactsKept: boolean): void {
   for (const job of pipeline.jobs) {
     const keys = [
       job.runsOn && !isWorkflow ? 'runs-on' : '',
-      job.artifacts ? 'artifacts' : '',
-      job.cache ? 'cache' : '',
+      job.artifacts && !artifactsKept ? 'artifacts' : '',
+      job.cache && !cachesKept ? 'cache' : '',
     ].filter(Boolean);
     if (keys.length === 0) continue;
     const notice = { code: 'run.ignored-key', severity: 'warning' as const, file: pipeline.file, ...job.position };

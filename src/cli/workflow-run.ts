@@ -7,6 +7,7 @@ import type { Pipeline } from '../pipeline/index.js';
 import type { LocalEvent, WorkflowFacts } from '../workflows/index.js';
 import { defaultEnv, eventPayload, githubContext, LOCAL_EVENTS, readLocalCheckout, resolveInputs, runnerContext } from '../workflows/index.js';
 import type { Writable } from './cli-context.js';
+import { parseInputs } from './parse-assignments.js';
 
 export interface WorkflowRunFlags {
   readonly event?: string;
@@ -86,15 +87,4 @@ function chooseEvent(facts: WorkflowFacts, flag: string | undefined): LocalEvent
     return flag as LocalEvent;
   }
   return LOCAL_EVENTS.find((event) => facts.events.includes(event)) ?? 'push';
-}
-
-/** `--input NAME=VALUE`, repeated; GitHub input names may hold dashes, so any name without `=` goes. */
-function parseInputs(values: readonly string[]): Record<string, string> {
-  const inputs: Record<string, string> = {};
-  for (const text of values) {
-    const eq = text.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--input expects NAME=VALUE, got "${text}"`);
-    inputs[text.slice(0, eq)] = text.slice(eq + 1);
-  }
-  return inputs;
 }

@@ -3,6 +3,7 @@ export { systemClock } from './clock.js';
 export type { Diagnostic, SourcePosition } from './diagnostic.js';
 export { formatDiagnostic, hasErrors, sortDiagnostics } from './diagnostic.js';
 export { formatDuration, parseDuration } from './duration.js';
+export { formatBytes } from './format-bytes.js';
 export {
   CancelledError,
   coerceError,

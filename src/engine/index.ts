@@ -1,5 +1,7 @@
 export type { EngineEvent, EngineObserver } from './events.js';
 export type { Executor, ExecutorSupport, JobRequest, JobWorkspace, ServiceRequest, StepCommand, StepIO, StepOutcome } from './executor.js';
+export type { JobFiles, JobFilesJob, RestoredFiles } from './job-files.js';
+export { combineJobFiles } from './job-files.js';
 export { jobRequirementProblem } from './job-requirements.js';
 export { parseCommandFile } from './command-file.js';
 export { hashFiles } from './hash-files.js';

@@ -3,6 +3,7 @@ import { coerceError, formatDuration } from '../core/index.js';
 import type { Contexts, JobSpec, MatrixValues, RetryPolicy } from '../pipeline/index.js';
 import { interpolate } from '../pipeline/index.js';
 import type { Executor, JobWorkspace } from './executor.js';
+import type { JobFiles, JobFilesJob } from './job-files.js';
 import { retryDelay } from './retry-delay.js';
 import type { JobStatus, LogStream } from './run-store.js';
 import type { StepContext } from './run-steps.js';
@@ -21,6 +22,8 @@ export interface RunJobInput {
   readonly instance: JobInstance;
   readonly runId: number;
   readonly executor: Executor;
+  /** Artifacts and caches brought into the workspace and taken out of it; absent: none. */
+  readonly files?: JobFiles;
   readonly clock: Clock;
   readonly workspaceDir: string;
   /** matrix, needs, secrets, vars; `run` and `env` are added here. */
@@ -71,12 +74,55 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
     return { status: 'failed', attempts: 0, exitCode: null, error, outputs: {}, rollbackStatus: null };
   }
   try {
-    return await runAttempts(input, workspace);
+    return await runWithFiles(input, workspace);
   } finally {
     await executor.cleanupJob(workspace).catch((thrown: unknown) => {
       input.log('system', `warning: cleaning up the job failed: ${coerceError(thrown).message}`);
     });
   }
+}
+
+async function runWithFiles(input: RunJobInput, workspace: JobWorkspace): Promise<JobOutcome> {
+  const files = input.files;
+  if (!files) return runAttempts(input, workspace);
+  const job = filesJob(input);
+  if (typeof job === 'string') return failedBeforeSteps(input, job);
+  let restoredEnv: Readonly<Record<string, string>> | undefined;
+  try {
+    restoredEnv = (await files.restore(job, workspace))?.env;
+  } catch (thrown) {
+    if (input.signal.aborted) return { status: 'cancelled', attempts: 0, exitCode: null, error: 'cancelled', outputs: {}, rollbackStatus: null };
+    return failedBeforeSteps(input, `could not restore the job's files: ${coerceError(thrown).message}`);
+  }
+  // The restore's variables sit below the job's own env: a job that sets one on purpose keeps its value.
+  const outcome = await runAttempts(restoredEnv ? { ...input, env: { ...restoredEnv, ...input.env } } : input, workspace);
+  try {
+    await files.save(job, workspace, outcome.status);
+    return outcome;
+  } catch (thrown) {
+    const error = `could not save the job's files: ${coerceError(thrown).message}`;
+    input.log('system', `✖ ${error}`);
+    return outcome.status === 'success' ? { ...outcome, status: 'failed', error } : outcome;
+  }
+}
+
+/** What `JobFiles` is told about the job: its cache key and restore keys interpolated (they may hold `hashFiles()`). */
+function filesJob(input: RunJobInput): JobFilesJob | string {
+  const { spec, key } = input.instance;
+  const base = { runId: input.runId, jobKey: key, spec, log: input.log, signal: input.signal };
+  if (!spec.cache) return base;
+  const contexts = { ...withRun(input, 1), env: input.env };
+  try {
+    const evaluate = (template: string) => interpolate(template, contexts, { hashFiles: input.hashFiles });
+    return { ...base, cache: { key: evaluate(spec.cache.key), restoreKeys: spec.cache.restoreKeys.map(evaluate), paths: spec.cache.paths } };
+  } catch (thrown) {
+    return `cache key: ${coerceError(thrown).message}`;
+  }
+}
+
+function failedBeforeSteps(input: RunJobInput, error: string): JobOutcome {
+  input.log('system', `✖ ${error}`);
+  return { status: 'failed', attempts: 0, exitCode: null, error, outputs: {}, rollbackStatus: null };
 }
 
 async function runAttempts(input: RunJobInput, workspace: JobWorkspace): Promise<JobOutcome> {

@@ -4,6 +4,7 @@ import type { Contexts, JobSpec, Pipeline, PipelineGraph } from '../pipeline/ind
 import { buildGraph, evaluateCondition, interpolate } from '../pipeline/index.js';
 import type { EngineObserver } from './events.js';
 import type { Executor } from './executor.js';
+import type { JobFiles } from './job-files.js';
 import { hashFiles } from './hash-files.js';
 import { LogSink } from './log-sink.js';
 import { expandJobInstances } from './expand-job.js';
@@ -23,7 +24,7 @@ export interface RunPipelineInput {
    * run` does) or a dispatcher that hands each instance to someone else and resolves with
    * its outcome (the server hands them to runners).
    */
-  readonly jobs: { readonly executor: Executor } | { readonly dispatch: JobDispatcher };
+  readonly jobs: { readonly executor: Executor; readonly files?: JobFiles } | { readonly dispatch: JobDispatcher };
   readonly workspaceDir: string;
   /** Job instances running at once. */
   readonly parallel: number;
@@ -355,7 +356,7 @@ class PipelineRun {
         if (record.status === 'pending') markRunning();
       },
     };
-    const outcome: JobOutcome = 'dispatch' in jobs ? await jobs.dispatch(request) : await runJob({ ...request, executor: jobs.executor });
+    const outcome: JobOutcome = 'dispatch' in jobs ? await jobs.dispatch(request) : await runJob({ ...request, executor: jobs.executor, ...(jobs.files ? { files: jobs.files } : {}) });
     await this.sink.flush();
     record = {
       ...record,

@@ -19,6 +19,11 @@ export interface RunOptionsRecord {
   readonly vars: Readonly<Record<string, string>>;
   /** Names only: secret values are never stored; `resume` asks for them again. */
   readonly secretNames: readonly string[];
+  /**
+   * What the front end that compiled the pipeline needs to rebuild the run's contexts when it
+   * is retried or resumed (a GitHub workflow's event and inputs on the server). Opaque here.
+   */
+  readonly event?: Readonly<Record<string, unknown>>;
 }
 
 export interface RunRecord {

@@ -54,7 +54,7 @@ export function resolveBlobStorage(read: SettingSource, dataDir: string, cwd: st
   };
 }
 
-/** The blob and reference stores the settings describe (not yet used by a route: the artifact API will). */
+/** The blob and reference stores the settings describe: the server keeps artifacts (and caches) in them. */
 export function createBlobStorage(settings: BlobStorageSettings): { readonly blobs: BlobStore; readonly refs: RefStore } {
   if (settings.backend === 'disk') return { blobs: new DiskBlobStore({ root: settings.root }), refs: new DiskRefStore({ root: settings.root }) };
   return { blobs: new S3BlobStore(settings.s3), refs: new S3RefStore(settings.s3) };

@@ -1,12 +1,14 @@
 // Composition root of the `deploylite` CLI: the only place that reads the process's
 // environment, installs signal handlers and picks the store and executor implementations.
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { coerceError, DeployliteError } from '../core/index.js';
 import { EXIT, runCli } from '../cli/index.js';
 import type { CreatedExecutor } from '../executors/index.js';
 import { createExecutor, parseExecutorName, parseNetworkMode } from '../executors/index.js';
 import { SqliteRunStore } from '../store/index.js';
+import { openLocalArtifacts } from './local-artifacts.js';
+import { openLocalCaches } from './local-cache.js';
 import { createServiceCommands } from './service-commands.js';
 
 const VERSION = '0.1.0';
@@ -38,7 +40,11 @@ async function main(): Promise<number> {
       stderr: process.stderr,
       color,
       signal: controller.signal,
+      actionStoreDir: actionStoreDir(),
       openStore: () => openRunStore(process.env.DEPLOYLITE_LOCAL_DB ?? join(cwd, '.deploylite', 'runs.db')),
+      openArtifacts: () => openLocalArtifacts(dirname(resolve(cwd, process.env.DEPLOYLITE_LOCAL_DB ?? join('.deploylite', 'runs.db')))),
+      // Beside the run history, so a second checkout (or DEPLOYLITE_LOCAL_DB elsewhere) has caches of its own.
+      openCaches: (executor) => openLocalCaches({ stateDir: dirname(resolve(cwd, process.env.DEPLOYLITE_LOCAL_DB ?? join('.deploylite', 'runs.db'))), cwd, executor, env: process.env }),
       createExecutor: async (options) => {
         const name = parseExecutorName(options.executor);
         const network = parseNetworkMode(options.network);
@@ -63,6 +69,13 @@ async function main(): Promise<number> {
     process.argv.slice(2),
     VERSION,
   );
+}
+
+/** The local action store: DEPLOYLITE_ACTIONS_DIR, else the per-user state directory (XDG_STATE_HOME, ~/.local/state). */
+function actionStoreDir(): string | undefined {
+  if (process.env.DEPLOYLITE_ACTIONS_DIR) return resolve(process.env.DEPLOYLITE_ACTIONS_DIR);
+  const state = process.env.XDG_STATE_HOME || (process.env.HOME ? join(process.env.HOME, '.local', 'state') : undefined);
+  return state ? join(state, 'deploylite', 'actions') : undefined;
 }
 
 /** $HOME (keys, credentials) for isolating executors to hide; a project inside it is bound back over the hiding mount. */

@@ -7,6 +7,9 @@ import type { ServerFlags } from '../cli/index.js';
 import type { ExecutorName } from '../executors/index.js';
 import { parseExecutorName, parseNetworkMode } from '../executors/index.js';
 import { MIN_PASSWORD_LENGTH } from '../server/index.js';
+import type { RetentionPolicy } from '../artifacts/index.js';
+import { DEFAULT_RETENTION_POLICY } from '../artifacts/index.js';
+import { parseBudget } from './local-cache.js';
 import { BLOB_STORAGE_ENV, resolveBlobStorage, type BlobStorageSettings } from './blob-storage-config.js';
 
 /** Everything `deploylite server` runs with, resolved once: defaults < config file < env < flags (handbook 1.4). */
@@ -29,6 +32,10 @@ export interface ServerSettings {
   readonly logLevel: string;
   /** Where artifacts and caches are kept: disk in `<dataDir>/blobs` by default, or S3. */
   readonly blobStorage: BlobStorageSettings;
+  /** Each project's caches beyond it are evicted, least recently used first (caches.budget); default 10 GiB. */
+  readonly cacheBudgetBytes?: number;
+  /** artifacts.retention.*: versions kept per pipeline, idle limit and total size cap (docs/artifacts.md#retention). */
+  readonly artifactRetention: RetentionPolicy;
   readonly runner: {
     readonly enabled: boolean;
     readonly capacity: number;
@@ -59,6 +66,10 @@ const ENV: Record<string, string> = {
   DEPLOYLITE_LEASE_MAX_REQUEUES: 'lease.maxRequeues',
   DEPLOYLITE_TICK: 'tick',
   DEPLOYLITE_LOG_LEVEL: 'logLevel',
+  DEPLOYLITE_CACHE_BUDGET: 'caches.budget',
+  DEPLOYLITE_ARTIFACTS_KEEP_VERSIONS: 'artifacts.retention.keepVersions',
+  DEPLOYLITE_ARTIFACTS_MAX_IDLE: 'artifacts.retention.maxIdle',
+  DEPLOYLITE_ARTIFACTS_MAX_TOTAL_SIZE: 'artifacts.retention.maxTotalSize',
   ...BLOB_STORAGE_ENV,
   DEPLOYLITE_RUNNER: 'runner.enabled',
   DEPLOYLITE_RUNNER_CAPACITY: 'runner.capacity',
@@ -110,6 +121,8 @@ export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv
     tickMs: read.duration('tick') ?? 1000,
     logLevel: read.string('logLevel') ?? 'info',
     blobStorage: resolveBlobStorage(read, dataDir, cwd),
+    ...optional('cacheBudgetBytes', parseBudget(read.string('caches.budget'), 'caches.budget (DEPLOYLITE_CACHE_BUDGET)')),
+    artifactRetention: resolveRetentionPolicy(read),
     runner: {
       enabled: read.boolean('runner.enabled') ?? true,
       capacity: read.integer('runner.capacity', 1, 256) ?? 2,
@@ -118,6 +131,16 @@ export function resolveServerSettings(flags: ServerFlags, env: NodeJS.ProcessEnv
       executor: parseExecutorName(read.string('runner.executor'), 'runner.executor (DEPLOYLITE_RUNNER_EXECUTOR)'),
       sandboxNetwork: parseNetworkMode(read.string('runner.sandboxNetwork'), 'runner.sandboxNetwork (DEPLOYLITE_SANDBOX_NETWORK)'),
     },
+  };
+}
+
+function resolveRetentionPolicy(read: SettingReader): RetentionPolicy {
+  const maxTotalBytes = parseBudget(read.string('artifacts.retention.maxTotalSize'), 'artifacts.retention.maxTotalSize (DEPLOYLITE_ARTIFACTS_MAX_TOTAL_SIZE)');
+  return {
+    // At least 1: the newest version of each pipeline is always kept anyway (planRetention).
+    keepVersions: read.integer('artifacts.retention.keepVersions', 1, 1_000_000) ?? DEFAULT_RETENTION_POLICY.keepVersions,
+    maxIdleMs: read.duration('artifacts.retention.maxIdle') ?? DEFAULT_RETENTION_POLICY.maxIdleMs,
+    ...optional('maxTotalBytes', maxTotalBytes),
   };
 }
 

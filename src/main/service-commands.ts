@@ -15,6 +15,7 @@ import type { ControlPlane } from '../server/index.js';
 import { addMasterKey, loadMasterKeys, retireOldMasterKeys, SecretVault, startControlPlane } from '../server/index.js';
 import type { ControlStore } from '../store/index.js';
 import { openControlStore } from '../store/index.js';
+import { createBlobStorage } from './blob-storage-config.js';
 import { createJsonLogger } from './json-logger.js';
 import { logUnhandledRejections } from './process-handlers.js';
 import type { ServerSettings } from './server-config.js';
@@ -58,6 +59,10 @@ async function runServer(ctx: ServiceContext, flags: ServerFlags): Promise<numbe
       maxRequeues: settings.maxRequeues,
       tickMs: settings.tickMs,
       webRoot: dashboardDir(),
+      blobStorage: createBlobStorage(settings.blobStorage),
+      version: ctx.version,
+      ...(settings.cacheBudgetBytes !== undefined ? { cacheBudgetBytes: settings.cacheBudgetBytes } : {}),
+      artifactRetention: settings.artifactRetention,
     },
     store,
     { logger },

@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../core/index.js';
 import { sortDiagnostics } from '../core/index.js';
+import { checkArtifactNames } from './check-artifact-names.js';
 import { checkNeeds } from './check-needs.js';
 import type { Pipeline } from './model.js';
 import { parseYaml } from './parse-yaml.js';
@@ -23,7 +24,10 @@ export function compilePipeline(source: string, file: string): CompileResult {
     collected = collector.diagnostics;
     if (!tree) return { diagnostics: sortDiagnostics(collector.diagnostics) };
     const read = readPipeline(createReadContext(tree), tree.root);
-    if (read) checkNeeds(collector, read.jobs, read.jobKeys);
+    if (read) {
+      checkNeeds(collector, read.jobs, read.jobKeys);
+      checkArtifactNames(collector, read.jobs, read.jobKeys);
+    }
     const diagnostics = sortDiagnostics(collector.diagnostics);
     if (!read || collector.hasErrors()) return { diagnostics };
     const pipeline: Pipeline = {

@@ -28,10 +28,12 @@ export interface PipelineTriggers {
   /**
    * on.push; undefined when `on:` is given without `push` (pushes then start nothing).
    * Branches and tags are GitHub filter patterns as written, `!` included (filter-pattern.ts).
+   * `paths` (GitHub workflows only; `paths-ignore: [x]` arrives as `['**', '!x']`): the push
+   * or pull request must change at least one file the list selects.
    */
-  readonly push?: { readonly branches?: readonly string[]; readonly tags?: readonly string[] };
-  /** on.pull_request: filters on the target branch and the action type. */
-  readonly pullRequest?: { readonly branches?: readonly string[]; readonly types: readonly PullRequestType[] };
+  readonly push?: { readonly branches?: readonly string[]; readonly tags?: readonly string[]; readonly paths?: readonly string[] };
+  /** on.pull_request: filters on the target branch, the action type and (workflows) the changed files. */
+  readonly pullRequest?: { readonly branches?: readonly string[]; readonly types: readonly PullRequestType[]; readonly paths?: readonly string[] };
   /** on.manual (default true): runs started from the API or deployctl. */
   readonly manual: boolean;
 }
@@ -76,7 +78,7 @@ export interface JobSpec {
   readonly outputs: Readonly<Record<string, string>>;
   /** Steps run when the job finally fails (after its retries). */
   readonly rollback: readonly StepSpec[];
-  readonly artifacts?: { readonly paths: readonly string[] };
+  readonly artifacts?: ArtifactsSpec;
   readonly cache?: { readonly key: string; readonly paths: readonly string[]; readonly restoreKeys: readonly string[] };
   /** Kept for the server's scheduler and container executors; the local executor ignores them. */
   readonly runsOn?: readonly string[];
@@ -90,6 +92,18 @@ export interface JobSpec {
   /** `reuse-container: true`: the job's container may be kept warm for the next job of the same image and workspace. */
   readonly reuseContainer?: boolean;
   readonly position: SourcePosition;
+}
+
+/** `artifacts:` of a job: files kept after it, for the jobs that need it and for download. */
+export interface ArtifactsSpec {
+  /** Globs relative to the workspace. */
+  readonly paths: readonly string[];
+  /** The artifact's name; absent: the job's key. */
+  readonly name?: string;
+  /** When the files are kept: after a successful job (default), a failed one, or always (GitLab's `artifacts:when`). */
+  readonly when: 'on_success' | 'on_failure' | 'always';
+  /** `expire-in` in milliseconds, or 'never'; absent: the server's default (30 days). */
+  readonly expireIn?: number | 'never';
 }
 
 /** A `services:` entry: a container the job's steps reach by `name` or an alias. */
@@ -127,7 +141,48 @@ export interface StepSpec {
   readonly continueOnError: boolean;
   readonly uses?: string;
   readonly with: Readonly<Record<string, string>>;
+  /**
+   * The step runs an action: its own list of steps, run as a nested sequence (see ActionSpec). `with` then holds
+   * the action's inputs as templates over the caller's contexts.
+   */
+  readonly action?: ActionSpec;
+  /**
+   * GitHub's workflow commands in the step's output (`::set-output`, `::add-mask`, `::warning`…) are obeyed, as the
+   * GitHub runner does. Set by the workflows front end; native pipeline steps print such lines as they are.
+   */
+  readonly workflowCommands?: boolean;
   readonly position: SourcePosition;
+}
+
+/**
+ * An action a step runs (GitHub's composite and JavaScript actions, resolved when the workflow is compiled): a step
+ * list with its own `inputs` and `steps` contexts, so `steps.<id>` inside it names its own steps. GITHUB_ENV and
+ * GITHUB_PATH written inside reach the caller's later steps, as on GitHub.
+ */
+export interface ActionSpec {
+  /** As `uses:` named it, for the log. */
+  readonly name: string;
+  /** Declared inputs by lower-case name: `with` wins, else the default template, else empty. */
+  readonly inputs: Readonly<Record<string, { readonly default?: string }>>;
+  /** Variables its steps get on top of the calling step's env (GITHUB_ACTION_PATH). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Fields added to context objects for its steps (`github.action_path`). */
+  readonly contexts: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly steps: readonly StepSpec[];
+  /**
+   * Steps run before the job's first step (JavaScript actions' `pre`), with the inputs as the job starts; their `if`
+   * defaults to `always()`. Only actions the job's own steps name have them run.
+   */
+  readonly pre: readonly StepSpec[];
+  /**
+   * Steps run after the job's last step, in reverse order of the actions that ran (JavaScript actions' `post`), with
+   * the inputs the action had; their `if` defaults to `always()`.
+   */
+  readonly post: readonly StepSpec[];
+  /** Output name → template over the action's own `steps`, `inputs` and `env`. */
+  readonly outputs: Readonly<Record<string, string>>;
+  /** The id of one of its steps whose outputs, all of them, are the action's too (a JavaScript action's process). */
+  readonly outputsOf?: string;
 }
 
 /** One expanded matrix combination (or `{}` for a job without a matrix). */

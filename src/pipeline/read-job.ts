@@ -12,6 +12,7 @@ import { readServices } from './read-services.js';
 import { readStep } from './read-step.js';
 import { describeNode, readBoolean, readDuration, readInteger, readText, readTextList, readTextMap, reportType, valueTarget } from './read-values.js';
 import { defaultJob } from './default-job.js';
+import { parseExpireIn } from './expire-in.js';
 
 /** A job as read, with the nodes of its `needs` so unknown jobs can be pointed at. */
 export interface ReadJob {
@@ -171,11 +172,49 @@ function uniqueNeeds(ctx: ReadContext, needs: { text: string; node: Node }[]): {
   });
 }
 
+const ARTIFACT_WHEN = ['on_success', 'on_failure', 'always'] as const;
+// An artifact's name becomes a storage path segment and a file name (artifact-layout.ts): no separators, no leading dot.
+const ARTIFACT_NAME = /^[A-Za-z0-9_][A-Za-z0-9._+-]{0,99}$/;
+
 function readArtifacts(ctx: ReadContext, entry: Entry): JobSpec['artifacts'] | undefined {
   if (!isMap(entry.value)) return reportType(ctx, entry, 'a mapping with "paths"');
-  const fields = entriesByKey(readEntries(ctx, entry.value, { keys: ['paths'] }));
+  const fields = entriesByKey(readEntries(ctx, entry.value, { keys: ['paths', 'name', 'when', 'expire-in'] }));
   const paths = requiredPaths(ctx, entry, fields.get('paths'), 'paths');
-  return paths && { paths };
+  let valid = paths !== undefined;
+  const artifacts: { paths: string[]; name?: string; when: (typeof ARTIFACT_WHEN)[number]; expireIn?: number | 'never' } = { paths: paths ?? [], when: 'on_success' };
+  const nameEntry = fields.get('name');
+  if (nameEntry) {
+    const name = readText(ctx, nameEntry, { template: false });
+    if (name !== undefined && !ARTIFACT_NAME.test(name)) {
+      ctx.report.error('pipeline.invalid-value', `artifact name "${name}" must be letters, digits, . _ + - (at most 100, not starting with . or -)`, valueTarget(nameEntry));
+      valid = false;
+    } else if (name === undefined) valid = false;
+    else artifacts.name = name;
+  }
+  const whenEntry = fields.get('when');
+  if (whenEntry) {
+    const when = readText(ctx, whenEntry, { template: false });
+    if (when !== undefined && !(ARTIFACT_WHEN as readonly string[]).includes(when)) {
+      ctx.report.error('pipeline.invalid-value', `"when" must be on_success, on_failure or always, got "${when}"`, valueTarget(whenEntry));
+      valid = false;
+    } else if (when === undefined) valid = false;
+    else artifacts.when = when as (typeof ARTIFACT_WHEN)[number];
+  }
+  const expireEntry = fields.get('expire-in');
+  if (expireEntry) {
+    const value = expireEntry.value;
+    const raw = isScalar(value) && (typeof value.value === 'string' || typeof value.value === 'number') ? value.value : undefined;
+    const expireIn = raw === undefined ? undefined : parseExpireIn(raw);
+    if (expireIn === undefined) {
+      ctx.report.error(
+        'pipeline.invalid-duration',
+        `"expire-in" must be a duration such as "30 days", "2h" or "1 week and 2 days", or "never", got ${describeNode(value)}`,
+        valueTarget(expireEntry),
+      );
+      valid = false;
+    } else artifacts.expireIn = expireIn;
+  }
+  return valid ? artifacts : undefined;
 }
 
 function readCache(ctx: ReadContext, entry: Entry): JobSpec['cache'] | undefined {

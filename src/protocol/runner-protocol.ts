@@ -22,6 +22,9 @@ import { z } from 'zod';
 
 export const RUNNER_PROTOCOL_VERSION = 1;
 
+/** A job's step summary is dropped above this size, as on GitHub (1 MiB per step there; per job here). */
+export const MAX_STEP_SUMMARY_BYTES = 1024 * 1024;
+
 const Label = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,62}$/, 'labels are letters, digits and _ . : / -');
 
 export const RegisterRunnerRequest = z.object({
@@ -59,6 +62,12 @@ const RetryPolicy = z.object({
 export const JobAssignment = z.object({
   leaseId: z.string(),
   runId: z.number().int(),
+  /**
+   * The project the run belongs to. A runner keeps one workspace directory per project (and ref) for jobs that allow
+   * `reuse-container`, so that their warm containers serve the project's next job and no other project's
+   * (docs/executors.md, "Warm pool"). Absent from older servers: such jobs then get a fresh workspace and no reuse.
+   */
+  projectId: z.number().int().optional(),
   jobKey: z.string(),
   jobId: z.string(),
   name: z.string(),
@@ -125,5 +134,10 @@ export const JobResult = z.object({
   rollbackStatus: z.enum(['pending', 'running', 'success', 'failed', 'skipped', 'cancelled']).nullable(),
   /** Log lines of this lease sent in total, so the server knows when it has them all. */
   logLines: z.number().int().min(0),
+  /**
+   * A GitHub workflow job's step summary (what its steps wrote to $GITHUB_STEP_SUMMARY), Markdown, masked, at most
+   * MAX_STEP_SUMMARY_BYTES. Absent when the job wrote none, and from older runners.
+   */
+  summary: z.string().max(MAX_STEP_SUMMARY_BYTES).optional(),
 });
 export type JobResult = z.infer<typeof JobResult>;

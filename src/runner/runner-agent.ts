@@ -1,12 +1,17 @@
+import { join } from 'node:path';
 import type { Clock } from '../core/index.js';
 import { CancelledError, coerceError, systemClock, UnauthorizedError, UsageError } from '../core/index.js';
 import type { Executor } from '../engine/index.js';
+import { combineJobFiles } from '../engine/index.js';
 import { JobAssignment, RegisterRunnerRequest } from '../protocol/index.js';
 import { backoffDelay } from './backoff.js';
 import { LeasedJob } from './leased-job.js';
 import { linkSignals } from './link-signals.js';
 import type { RunnerCredentials, RunnerRegistration } from './obtain-runner-token.js';
 import { obtainRunnerToken } from './obtain-runner-token.js';
+import { runnerArtifactFiles } from './artifact-files.js';
+import { runnerCacheFiles } from './cache-files.js';
+import { ProjectWorkspaces } from './project-workspaces.js';
 import type { RunnerLogger } from './runner-logger.js';
 import type { PollEnvelope } from './server-client.js';
 import { POLL_GRACE_MS, ServerClient } from './server-client.js';
@@ -21,7 +26,10 @@ export interface RunnerAgentOptions {
   /** The runner's version, shown by the server. */
   readonly version: string;
   readonly executor: Executor;
-  /** Each job works in a fresh directory under it (`r<run>-<job>-<random>`), removed afterwards. */
+  /**
+   * Each job works in a fresh directory under it (`r<run>-<job>-<random>`), removed afterwards; a job that allows
+   * `reuse-container` in `projects/p<project>/r<ref hash>/w<n>`, emptied afterwards (see project-workspaces.ts).
+   */
   readonly workRoot: string;
   readonly logger: RunnerLogger;
   /** Default: the system clock. */
@@ -77,6 +85,8 @@ class PollingRunnerAgent implements RunnerAgent {
   private readonly client: ServerClient;
   private readonly registerRequest: RegisterRunnerRequest;
   private readonly jobs = new Map<string, LeasedJob>();
+  /** `reuse-container` jobs work in a directory per project under the work root, so warm containers find them. */
+  private readonly projectWorkspaces: ProjectWorkspaces;
   /** Aborts everything still being retried: registration, results, logs. */
   private readonly shutdown = new AbortController();
   private credentials: RunnerCredentials | undefined;
@@ -96,6 +106,7 @@ class PollingRunnerAgent implements RunnerAgent {
     this.registerRequest = request.data;
     this.clock = options.clock ?? systemClock;
     this.client = new ServerClient({ serverUrl: options.serverUrl, fetch: options.fetch ?? fetch, clock: this.clock, logger: options.logger });
+    this.projectWorkspaces = new ProjectWorkspaces(join(options.workRoot, 'projects'));
   }
 
   get runnerId(): number | undefined {
@@ -240,7 +251,19 @@ class PollingRunnerAgent implements RunnerAgent {
     const assignment = parsed.data;
     if (this.jobs.has(assignment.leaseId)) return;
     const job = new LeasedJob(assignment, {
-      runtime: { executor: this.options.executor, clock: this.clock, workRoot: this.options.workRoot, logger: this.options.logger },
+      runtime: {
+        executor: this.options.executor,
+        clock: this.clock,
+        workRoot: this.options.workRoot,
+        projectWorkspaces: this.projectWorkspaces,
+        logger: this.options.logger,
+        runnerName: this.options.name,
+        files: (job) =>
+          combineJobFiles(
+            runnerCacheFiles({ serverUrl: this.options.serverUrl, token, leaseId: job.leaseId, fetch: this.options.fetch ?? fetch, executorName: this.options.executor.name }),
+            runnerArtifactFiles({ client: this.client, token, leaseId: job.leaseId, tempDir: join(this.options.workRoot, 'artifact-uploads'), clock: this.clock }),
+          ),
+      },
       client: this.client,
       token,
       clock: this.clock,

@@ -1,8 +1,10 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
 import type { Clock } from '../core/index.js';
 import { coerceError, ConflictError, DeployliteError, InvalidRequestError, UnauthorizedError } from '../core/index.js';
-import type { JobResult, LogBatch, PollRequest, RegisterRunnerRequest } from '../protocol/index.js';
-import { LogBatchResponse, PollResponse, RegisterRunnerResponse } from '../protocol/index.js';
+import type { JobResult, LogBatch, PollRequest, RegisterRunnerRequest, StartArtifactUpload } from '../protocol/index.js';
+import { ArtifactList, ArtifactSummary, ArtifactUploadState, LogBatchResponse, PollResponse, RegisterRunnerResponse } from '../protocol/index.js';
 import { backoffDelay } from './backoff.js';
 import { linkSignals } from './link-signals.js';
 import type { RunnerLogger } from './runner-logger.js';
@@ -39,6 +41,8 @@ interface Call<T> {
   readonly timeoutMs: number;
   /** Set for lease calls, where a 409 means the lease is gone. */
   readonly leaseId?: string;
+  /** Default POST with `body` as JSON; GET sends no body. */
+  readonly method?: 'GET' | 'POST';
 }
 
 /**
@@ -79,6 +83,53 @@ export class ServerClient {
     await this.call({ name: 'result', path, token, body: result, answer: ResultAck, timeoutMs: REQUEST_TIMEOUT_MS, leaseId }, signal);
   }
 
+  // ── artifacts (src/protocol/artifact-protocol.ts) ─────────────────────────────────────────
+
+  /** Starts or resumes an upload; retried like every JSON call. */
+  startArtifactUpload(token: string, leaseId: string, request: StartArtifactUpload, signal: AbortSignal): Promise<ArtifactUploadState> {
+    const path = `${leasePath(leaseId)}/artifacts`;
+    return this.call({ name: 'artifact upload', path, token, body: request, answer: ArtifactUploadState, timeoutMs: REQUEST_TIMEOUT_MS, leaseId }, signal);
+  }
+
+  /**
+   * Sends bytes from `offset` once, not retried (a stream cannot be replayed): after a failure the caller asks
+   * `startArtifactUpload` for the offset the server holds and sends the rest. Resolves with the new offset.
+   */
+  async sendArtifactBytes(token: string, leaseId: string, uploadId: string, offset: number, bytes: Readable, signal: AbortSignal): Promise<number> {
+    const url = `${this.baseUrl}${leasePath(leaseId)}/artifacts/uploads/${encodeURIComponent(uploadId)}?offset=${offset}`;
+    const init = { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, body: Readable.toWeb(bytes), duplex: 'half', signal };
+    const response = await this.options.fetch(url, init as unknown as RequestInit);
+    const text = await response.text();
+    if (!response.ok) throw this.refusal('artifact bytes', response.status, errorMessage(text) ?? response.statusText, leaseId);
+    return z.object({ offset: z.number().int() }).parse(parseJson(text)).offset;
+  }
+
+  commitArtifactUpload(token: string, leaseId: string, uploadId: string, signal: AbortSignal): Promise<ArtifactSummary> {
+    const path = `${leasePath(leaseId)}/artifacts/uploads/${encodeURIComponent(uploadId)}/commit`;
+    // Committing builds the SBOM and signs: allow more than a plain request.
+    return this.call({ name: 'artifact commit', path, token, body: {}, answer: ArtifactSummary, timeoutMs: 10 * REQUEST_TIMEOUT_MS, leaseId }, signal);
+  }
+
+  async listRunArtifacts(token: string, leaseId: string, signal: AbortSignal): Promise<ArtifactSummary[]> {
+    const path = `${leasePath(leaseId)}/artifacts`;
+    return (await this.call({ name: 'artifact list', path, token, body: undefined, answer: ArtifactList, timeoutMs: REQUEST_TIMEOUT_MS, leaseId, method: 'GET' }, signal)).artifacts;
+  }
+
+  /** One archive of the lease's run, as a stream that fails (never ends cleanly) if the server cuts it short. */
+  async downloadArtifact(token: string, leaseId: string, name: string, signal: AbortSignal): Promise<Readable> {
+    const url = `${this.baseUrl}${leasePath(leaseId)}/artifacts/${encodeURIComponent(name)}`;
+    const response = await this.options.fetch(url, { headers: { authorization: `Bearer ${token}` }, signal });
+    if (!response.ok || !response.body) throw this.refusal('artifact download', response.status, errorMessage(await response.text()) ?? response.statusText, leaseId);
+    return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+  }
+
+  private refusal(name: string, status: number, message: string, leaseId: string): Error {
+    if (status === 401 || status === 403) return new UnauthorizedError(`the server rejected the ${name} request (HTTP ${status}): ${message}`);
+    if (status === 409 && /lease/.test(message)) return new ConflictError(`lease ${leaseId} is gone: ${message}`, 'lease.gone');
+    if (status >= 500 || status === 408 || status === 429) return new Error(`the ${name} request failed (HTTP ${status}): ${message}`);
+    return new InvalidRequestError(`the server rejected the ${name} request (HTTP ${status}): ${message}`);
+  }
+
   private async call<T>(call: Call<T>, signal: AbortSignal): Promise<T> {
     const fields = call.leaseId !== undefined ? { lease_id: call.leaseId } : {};
     for (let failures = 0; ; ) {
@@ -111,10 +162,11 @@ export class ServerClient {
     let response: Response;
     let text: string;
     try {
+      const method = call.method ?? 'POST';
       response = await this.options.fetch(`${this.baseUrl}${call.path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${call.token}`, 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(call.body),
+        method,
+        headers: { authorization: `Bearer ${call.token}`, accept: 'application/json', ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+        ...(method === 'POST' ? { body: JSON.stringify(call.body) } : {}),
         signal: linked.signal,
       });
       text = await response.text();
@@ -133,6 +185,10 @@ export class ServerClient {
     if (status === 409 && call.leaseId !== undefined) throw new ConflictError(`lease ${call.leaseId} is gone: ${message}`, 'lease.gone');
     throw new InvalidRequestError(`the server rejected the ${call.name} request (HTTP ${status}): ${message}`);
   }
+}
+
+function leasePath(leaseId: string): string {
+  return `/api/v1/runner/leases/${encodeURIComponent(leaseId)}`;
 }
 
 export function isLeaseGone(error: unknown): boolean {

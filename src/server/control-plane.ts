@@ -33,6 +33,10 @@ import { RunEventHub } from './runs/run-event-hub.js';
 import { ScheduleTicker } from './runs/schedule-ticker.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { Wakeups } from './scheduler/wakeups.js';
+import { createServerCaches } from './caches/create-server-caches.js';
+import { ArtifactCleaner, CLEANUP_INTERVAL_MS } from './artifacts/artifact-cleaner.js';
+import { ArtifactService } from './artifacts/artifact-service.js';
+import { DiskBlobStore, DiskRefStore, type BlobStore, type RefStore, type RetentionPolicy } from '../artifacts/index.js';
 
 export interface ControlPlaneConfig {
   readonly host: string;
@@ -56,6 +60,14 @@ export interface ControlPlaneConfig {
   readonly publicUrl?: string;
   /** The built dashboard (dist/web), served at `/`; without it (or when it was not built) only the API is served. */
   readonly webRoot?: string;
+  /** Where artifacts (and caches) are kept; default: the disk store in `<dataDir>/blobs` (main/blob-storage-config.ts). */
+  readonly blobStorage?: { readonly blobs: BlobStore; readonly refs: RefStore };
+  /** DeployLite's version, recorded in SBOMs. */
+  readonly version?: string;
+  /** DEPLOYLITE_CACHE_BUDGET: each project's caches beyond it are evicted, least recently used first; default 10 GiB. */
+  readonly cacheBudgetBytes?: number;
+  /** artifacts.retention.*: versions kept, idle limit, size cap; default DEFAULT_RETENTION_POLICY (20 versions, 30 days, no cap). */
+  readonly artifactRetention?: RetentionPolicy;
 }
 
 export interface ControlPlane {
@@ -99,6 +111,8 @@ export async function startControlPlane(
     queueDepth: () => store.queueDepth(),
     runnersOnline: async () => (await store.listRunners()).filter((r) => r.lastSeenAt !== null && clock.now() - r.lastSeenAt < config.leaseTtlMs).length,
     jobsRunning: async () => [...(await store.countLeasedByRunner()).values()].reduce((a, b) => a + b, 0),
+    // Read at scrape time (the cleaner is made below, before the server listens).
+    artifactStorageBytes: () => artifactCleaner.storageBytes(),
   });
   const scheduler = new Scheduler({
     store,
@@ -112,6 +126,24 @@ export async function startControlPlane(
     maxRequeues: config.maxRequeues,
   });
   const vault = new SecretVault(store.secrets, loadMasterKeys(config.dataDir, config.masterKeys), clock);
+  const blobRoot = join(config.dataDir, 'blobs');
+  const blobStorage = config.blobStorage ?? { blobs: new DiskBlobStore({ root: blobRoot, clock }), refs: new DiskRefStore({ root: blobRoot }) };
+  const artifacts = new ArtifactService({
+    store,
+    ...blobStorage,
+    sealer: vault,
+    stagingDir: join(config.dataDir, 'artifact-uploads'),
+    toolVersion: config.version ?? 'unknown',
+    clock,
+    logger: logger.child({ module: 'artifacts' }),
+  });
+  const artifactCleaner = new ArtifactCleaner({
+    store,
+    ...blobStorage,
+    ...(config.artifactRetention ? { policy: config.artifactRetention } : {}),
+    clock,
+    logger: logger.child({ module: 'artifacts' }),
+  });
   let url = '';
   const runEvents = new RunEventHub(createRunSnapshotReader(store, () => config.publicUrl ?? url));
   const coordinator = new RunCoordinator({
@@ -149,6 +181,8 @@ export async function startControlPlane(
     principals,
     vault,
     audit,
+    artifacts,
+    artifactCleaner,
     clock,
     logger: logger.child({ module: 'api' }),
     leaseTtlMs: config.leaseTtlMs,
@@ -156,6 +190,7 @@ export async function startControlPlane(
     ready: async () => (await store.migrationStatus()).pending.length === 0,
     // syncProject logs its own failures and never rejects.
     onProjectCreated: (project) => void schedules.syncProject(project),
+    caches: createServerCaches({ store, dataDir: config.dataDir, clock, blobs: blobStorage.blobs, ...(config.cacheBudgetBytes !== undefined ? { budgetBytes: config.cacheBudgetBytes } : {}) }),
   };
   const dashboard = config.webRoot ? loadDashboard(config.webRoot) : undefined;
   if (config.webRoot && !dashboard) logger.warn('the dashboard is not built (npm run build): serving the API only', { module: 'api', webRoot: config.webRoot });
@@ -178,6 +213,10 @@ export async function startControlPlane(
       runEvents.refreshAll();
     }, logger.child({ module: 'scheduler' })),
     startPeriodicTask('starting scheduled runs', config.tickMs, () => schedules.tick(), logger.child({ module: 'schedules' })),
+    // Hourly is plenty: an upload is only taken as abandoned after a day without a byte.
+    startPeriodicTask('removing abandoned artifact uploads', 60 * 60 * 1000, async () => void (await artifacts.removeAbandonedUploads()), logger.child({ module: 'artifacts' })),
+    // Retention (handbook 5.6): one server of several per hour, by a claim in the database.
+    startPeriodicTask('cleaning up artifacts', CLEANUP_INTERVAL_MS, async () => void (await artifactCleaner.cleanIfDue()), logger.child({ module: 'artifacts' })),
   ];
 
   return {

@@ -5,7 +5,14 @@ export interface MetricsSources {
   queueDepth(): Promise<number>;
   runnersOnline(): Promise<number>;
   jobsRunning(): Promise<number>;
+  /** Stored bytes of committed artifacts (archives, SBOMs, signatures) per project; absent: no storage gauge. */
+  artifactStorageBytes?(): Promise<readonly { readonly projectName: string; readonly bytes: number }[]>;
 }
+
+/** Projects with a series of their own in deploylite_artifact_storage_bytes; the rest are summed under `_other`. */
+export const MAX_STORAGE_PROJECT_SERIES = 20;
+/** Not a possible project name (names are lower-case letters, digits and dashes), so it cannot collide. */
+export const OTHER_PROJECTS_LABEL = '_other';
 
 /**
  * The server's Prometheus metrics, named as in the handbook (7.3, 4.10). One registry per
@@ -58,6 +65,13 @@ export class ServerMetrics {
     help: 'Refresh tokens presented after they were rotated (their session was revoked).',
     registers: [this.registry],
   });
+  /** Issue 6: how often a job's cache lookup found its exact key (hit), a restore key's entry (partial) or nothing. */
+  readonly cacheRequests = new Counter({
+    name: 'deploylite_cache_requests_total',
+    help: 'Cache lookups by runners: hit (the exact key), partial (an entry under a restore key) or miss.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
   readonly unauthenticated = new Counter({
     name: 'deploylite_security_unauthenticated_total',
     help: 'Requests refused for a missing, unknown, expired or revoked credential (401).',
@@ -93,6 +107,26 @@ export class ServerMetrics {
         this.set(await sources.jobsRunning());
       },
     });
+    const artifactStorage = sources.artifactStorageBytes;
+    if (artifactStorage) {
+      // Labelled by project, which an admin creates, but bounded all the same: the largest projects get
+      // a series each and the rest one together, so a server with thousands of projects stays scrapeable.
+      new Gauge({
+        name: 'deploylite_artifact_storage_bytes',
+        help: `Bytes of committed artifacts with their SBOMs and signatures, by project (the ${MAX_STORAGE_PROJECT_SERIES} largest; the rest as project="${OTHER_PROJECTS_LABEL}").`,
+        labelNames: ['project'] as const,
+        registers: [this.registry],
+        async collect() {
+          const usage = await artifactStorage();
+          // Reset first: a project whose artifacts are all gone loses its series instead of keeping the last value.
+          this.reset();
+          const bySize = [...usage].sort((a, b) => b.bytes - a.bytes);
+          for (const { projectName, bytes } of bySize.slice(0, MAX_STORAGE_PROJECT_SERIES)) this.set({ project: projectName }, bytes);
+          const rest = bySize.slice(MAX_STORAGE_PROJECT_SERIES);
+          if (rest.length > 0) this.set({ project: OTHER_PROJECTS_LABEL }, rest.reduce((total, { bytes }) => total + bytes, 0));
+        },
+      });
+    }
   }
 
   render(): Promise<string> {

@@ -1,5 +1,8 @@
 import type { JobStatus, LogStream, RunOptionsRecord, RunRecord, RunStore } from '../engine/index.js';
 import type { AuditStore, IdentityStore, SecretStore } from './identity-store.js';
+import type { ArtifactStore } from './artifact-store.js';
+import type { ArtifactRetentionStore } from './artifact-retention-store.js';
+import type { CacheIndexStore } from './cache-index-store.js';
 
 /** A project: a Git repository and the pipeline file in it. */
 export interface ProjectRecord {
@@ -222,6 +225,12 @@ export interface ControlStore extends RunStore {
   /** Data keys and sealed secrets. */
   readonly secrets: SecretStore;
   readonly audit: AuditStore;
+  /** Job artifacts, their uploads and project signing keys. */
+  readonly artifacts: ArtifactStore;
+  /** Saved caches (the archives are in the blob store). */
+  readonly caches: CacheIndexStore;
+  /** What artifact retention reads and deletes, and the claim of its periodic run. */
+  readonly artifactRetention: ArtifactRetentionStore;
   /** Applies pending versioned migrations; returns the names applied now. */
   migrate(): Promise<string[]>;
   migrationStatus(): Promise<{ applied: string[]; pending: string[] }>;
@@ -332,6 +341,11 @@ export interface ControlStore extends RunStore {
   appendLeaseLog(leaseId: string, offset: number, lines: readonly NewLogLine[], runnerId?: number): Promise<{ accepted: number; stored: LogLineRecord[] } | undefined>;
   /** Lines with lineNo > afterLine, in order, at most `limit`. */
   readJobLog(runId: number, jobKey: string, afterLine: number, limit: number): Promise<LogLineRecord[]>;
+
+  // step summaries (GitHub workflow jobs'); deleteJobs and a re-run's reset delete them with their jobs
+  /** Insert or replace the job's summary (Markdown, already masked). */
+  saveJobSummary(runId: number, jobKey: string, summary: string, now: number): Promise<void>;
+  getJobSummary(runId: number, jobKey: string): Promise<string | undefined>;
 
   // runners and tokens
   createRunner(runner: Omit<RunnerRecord, 'id' | 'lastSeenAt'>): Promise<RunnerRecord>;

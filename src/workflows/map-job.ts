@@ -4,6 +4,9 @@ import type { JobSpec, MatrixSpec, StepSpec } from '../pipeline/index.js';
 import { defaultJob } from '../pipeline/index.js';
 import type { RunDefaults } from './map-defaults.js';
 import { readRunDefaults } from './map-defaults.js';
+import { mapContainer, mapServices } from './map-container.js';
+import type { StepActions } from './actions/step-actions.js';
+import { emptyJobFileRequests, type JobFileRequests } from './actions/job-file-requests.js';
 import { mapStep, minutesToMs, readEnvMapping } from './map-step.js';
 import { conditionText, entriesOf, holdsExpression, plainValue, positionOf, templateText } from './tokens.js';
 import type { WorkflowReport } from './workflow-report.js';
@@ -16,16 +19,25 @@ const ENVIRONMENT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** Job keys that need a part of GitHub DeployLite does not have yet. */
 const UNSUPPORTED_JOB_KEYS: Readonly<Record<string, string>> = {
-  container: 'jobs run on the runner\'s host; container jobs come with the container executor',
-  services: 'service containers come with the container executor',
   uses: 'reusable workflows are not run yet',
   with: 'reusable workflows are not run yet',
   secrets: 'reusable workflows are not run yet',
   snapshot: 'custom images are GitHub-hosted only',
 };
 
-/** One entry of `jobs:` → the engine's job; undefined when it cannot run (reported). */
-export function mapJob(report: WorkflowReport, id: string, keyToken: TemplateToken, token: TemplateToken, workflowDefaults: RunDefaults): JobSpec | undefined {
+/**
+ * One entry of `jobs:` → the engine's job; undefined when it cannot run (reported). `jobFilesByJob` receives what its
+ * built-in cache and artifact steps ask of it, for the checks across jobs (checkArtifactSteps).
+ */
+export function mapJob(
+  report: WorkflowReport,
+  id: string,
+  keyToken: TemplateToken,
+  token: TemplateToken,
+  workflowDefaults: RunDefaults,
+  actions?: StepActions,
+  jobFilesByJob?: Map<string, JobFileRequests>,
+): JobSpec | undefined {
   if (!isMapping(token)) return undefined; // the parser reported it
   const job = { ...defaultJob(id, positionOf(keyToken)), timeoutMs: GITHUB_DEFAULT_JOB_TIMEOUT_MS };
   let valid = true;
@@ -34,6 +46,9 @@ export function mapJob(report: WorkflowReport, id: string, keyToken: TemplateTok
     valid = false;
   };
   const defaults = readRunDefaults(token.find('defaults'), workflowDefaults);
+  let containerEnv: Readonly<Record<string, string>> = {};
+  const jobFiles = emptyJobFileRequests();
+  jobFilesByJob?.set(id, jobFiles);
   for (const { key, keyToken: jobKey, value } of entriesOf(token)) {
     switch (key) {
       case 'name':
@@ -69,11 +84,26 @@ export function mapJob(report: WorkflowReport, id: string, keyToken: TemplateTok
         if (!mapStrategy(report, value, job)) valid = false;
         break;
       case 'steps':
-        if (!mapSteps(report, value, job, defaults)) valid = false;
+        if (!mapSteps(report, value, job, defaults, actions, jobFiles)) valid = false;
         break;
       case 'environment':
         mapEnvironment(report, value, job);
         break;
+      case 'container': {
+        // Needs a container executor: `deploylite run` and runners refuse the job elsewhere (jobRequirementProblem).
+        const container = mapContainer(report, id, value);
+        if (container) {
+          job.image = container.image;
+          containerEnv = container.env;
+        } else valid = false;
+        break;
+      }
+      case 'services': {
+        const services = mapServices(report, id, value, token.find('container') !== undefined);
+        if (services) job.services = services;
+        else valid = false;
+        break;
+      }
       case 'concurrency':
         // One local run is one run: a job's group could only wait for a job of the same run.
         report.warning('workflow.ignored', `job "${id}": "concurrency" is not applied to the jobs of one run`, jobKey);
@@ -89,17 +119,27 @@ export function mapJob(report: WorkflowReport, id: string, keyToken: TemplateTok
         unsupported(`jobs.${id}.${key}`, UNSUPPORTED_JOB_KEYS[key] ?? 'this key has no meaning for DeployLite yet', jobKey);
     }
   }
+  if (jobFiles.cache) job.cache = jobFiles.cache.spec;
+  if (jobFiles.upload) job.artifacts = jobFiles.upload.spec;
+  // The container's env is below the job's (on GitHub, a step's `docker exec -e` values win over the container's);
   // GitHub sets GITHUB_JOB to the job's id in every step; a job's own env cannot replace it.
-  job.env = { ...job.env, GITHUB_JOB: id };
+  job.env = { ...containerEnv, ...job.env, GITHUB_JOB: id };
   return valid ? job : undefined;
 }
 
-function mapSteps(report: WorkflowReport, token: TemplateToken, job: { steps: readonly StepSpec[] }, defaults: RunDefaults): boolean {
+function mapSteps(
+  report: WorkflowReport,
+  token: TemplateToken,
+  job: { steps: readonly StepSpec[] },
+  defaults: RunDefaults,
+  actions: StepActions | undefined,
+  jobFiles: JobFileRequests,
+): boolean {
   if (!isSequence(token)) return false; // the parser reported it
   const steps: StepSpec[] = [];
   let valid = true;
   [...token].forEach((item, index) => {
-    const step = mapStep(report, item, index, defaults);
+    const step = mapStep(report, item, index, defaults, actions, jobFiles);
     if (step) steps.push(step);
     else valid = false;
   });

@@ -3,8 +3,11 @@ import type { MappingToken, TemplateToken } from '@actions/workflow-parser/templ
 import { isBoolean, isMapping, isString } from '@actions/workflow-parser';
 import type { ConcurrencySpec, JobSpec, Pipeline, PipelineTriggers, PullRequestType } from '../pipeline/index.js';
 import { PULL_REQUEST_TYPES } from '../pipeline/index.js';
+import type { StepActions } from './actions/step-actions.js';
 import { readRunDefaults } from './map-defaults.js';
 import { mapJob } from './map-job.js';
+import { checkArtifactSteps } from './actions/artifact-steps.js';
+import type { JobFileRequests } from './actions/job-file-requests.js';
 import { readEnvMapping } from './map-step.js';
 import { entriesOf, positionOf, templateText } from './tokens.js';
 import type { WorkflowReport } from './workflow-report.js';
@@ -31,7 +34,12 @@ const DEFAULT_PR_TYPES: readonly PullRequestType[] = ['opened', 'synchronize', '
  * The parsed workflow (GitHub's template tokens, already validated against GitHub's schema)
  * → the engine's Pipeline. Features the engine cannot run are reported, never dropped.
  */
-export function mapWorkflow(report: WorkflowReport, root: MappingToken, template: WorkflowTemplate): { pipeline?: Pipeline; facts: WorkflowFacts } {
+export function mapWorkflow(
+  report: WorkflowReport,
+  root: MappingToken,
+  template: WorkflowTemplate,
+  actions?: StepActions,
+): { pipeline?: Pipeline; facts: WorkflowFacts } {
   const facts = workflowFacts(template);
   const workflowDefaults = readRunDefaults(root.find('defaults'));
   let env: Record<string, string> = {};
@@ -48,11 +56,13 @@ export function mapWorkflow(report: WorkflowReport, root: MappingToken, template
     }
     else if (key === 'concurrency') concurrency = mapConcurrency(value);
     else if (key === 'jobs' && isMapping(value)) {
+      const jobFiles = new Map<string, JobFileRequests>();
       for (const entry of entriesOf(value)) {
-        const job = mapJob(report, entry.key, entry.keyToken, entry.value, workflowDefaults);
+        const job = mapJob(report, entry.key, entry.keyToken, entry.value, workflowDefaults, actions, jobFiles);
         if (job) jobs.push(job);
         else valid = false;
       }
+      checkArtifactSteps(report, jobs, jobFiles);
     }
     // on: read from the converted events; run-name is a display name only; permissions scope
     // GITHUB_TOKEN, which a local run has none of; defaults are read above.
@@ -100,9 +110,10 @@ function workflowFacts(template: WorkflowTemplate): WorkflowFacts {
 }
 
 /**
- * `on:` as far as the engine's triggers go (push branches and tags, pull_request branches
- * and types, schedule, workflow_dispatch). `branches-ignore: [x]` is GitHub's shorthand
- * for `branches: ['**', '!x']`.
+ * `on:` as far as the engine's triggers go (push branches, tags and paths, pull_request
+ * branches, types and paths, schedule, workflow_dispatch). `branches-ignore: [x]` is GitHub's
+ * shorthand for `branches: ['**', '!x']`; so is `paths-ignore` ("run unless every changed
+ * file is ignored" is "run when some changed file is selected by `['**', '!x']`").
  */
 function mapTriggers(template: WorkflowTemplate, onToken: TemplateToken | undefined): PipelineTriggers {
   const events = template.events ?? {};
@@ -111,14 +122,16 @@ function mapTriggers(template: WorkflowTemplate, onToken: TemplateToken | undefi
   const push = events.push;
   const pushBranches = push && positive(push.branches, push['branches-ignore']);
   const pushTags = push && positive(push.tags, push['tags-ignore']);
+  const pushPaths = push && positive(push.paths, push['paths-ignore']);
   const pr = events.pull_request;
   const prBranches = pr && positive(pr.branches, pr['branches-ignore']);
+  const prPaths = pr && positive(pr.paths, pr['paths-ignore']);
   const known = (type: string): type is PullRequestType => (PULL_REQUEST_TYPES as readonly string[]).includes(type);
   const position = positionOf(onToken);
   return {
     schedule: (events.schedule ?? []).map((entry) => ({ cron: entry.cron, position })),
-    ...(push ? { push: { ...(pushBranches ? { branches: pushBranches } : {}), ...(pushTags ? { tags: pushTags } : {}) } } : {}),
-    ...(pr ? { pullRequest: { ...(prBranches ? { branches: prBranches } : {}), types: pr.types ? pr.types.filter(known) : DEFAULT_PR_TYPES } } : {}),
+    ...(push ? { push: { ...(pushBranches ? { branches: pushBranches } : {}), ...(pushTags ? { tags: pushTags } : {}), ...(pushPaths ? { paths: pushPaths } : {}) } } : {}),
+    ...(pr ? { pullRequest: { ...(prBranches ? { branches: prBranches } : {}), types: pr.types ? pr.types.filter(known) : DEFAULT_PR_TYPES, ...(prPaths ? { paths: prPaths } : {}) } } : {}),
     manual: 'workflow_dispatch' in events || (onToken !== undefined && isString(onToken) && onToken.value === 'workflow_dispatch'),
   };
 }

@@ -28,10 +28,18 @@ interface ActCase {
   readonly notes: string | null;
 }
 
-const UNSUPPORTED_ACTION = 'uses: of an action other than actions/checkout (DeployLite rejects it: "actions are not run yet")';
+const NOT_STORED = 'a remote action (owner/repo@ref), which DeployLite runs only from its local action store (`deploylite actions add`); the network is not used';
 
-const SET_OUTPUT_COMMAND =
-  'the deprecated `::set-output` workflow command (GitHub still honours it, with a warning); DeployLite reads step outputs only from $GITHUB_OUTPUT';
+/**
+ * act's `container:` jobs need images from Docker Hub (alpine, node:16-buster…), which cannot be pulled here; the
+ * suite runs the host executor, which refuses a job with an image before anything runs.
+ */
+const CONTAINER_JOB = 'a container: job: it needs --executor docker and an image pulled from Docker Hub, which this machine cannot reach; the local executor refuses it before anything runs';
+const CONTAINER_JOB_REFUSED = /sets image: "[^"]+" but the runner uses the local executor; image needs --executor docker or kubernetes/;
+
+/** act's case writes the action.yml in an earlier step; DeployLite reads local actions when it validates the workflow, before any step. */
+const ACTION_WRITTEN_BY_A_STEP =
+  'its local action (`uses: ./`) is written by an earlier step of the job; DeployLite reads local actions when it validates the workflow, before anything runs, and finds none';
 
 /**
  * Cases that do not end as in act, each with its reason. The reason is checked against what
@@ -40,14 +48,9 @@ const SET_OUTPUT_COMMAND =
  * with that evidence in its log (`failedWith`).
  */
 const EXPLAINED: Readonly<Record<string, { readonly reason: string; readonly rejectedFor?: RegExp; readonly failedWith?: RegExp }>> = {
-  evalmatrix: { reason: SET_OUTPUT_COMMAND, failedWith: /::set-output name=result::success/ },
-  evalmatrixneeds: { reason: SET_OUTPUT_COMMAND, failedWith: /::set-output name=matrix::/ },
-  evalmatrixneeds2: { reason: SET_OUTPUT_COMMAND, failedWith: /::set-output name=matrix::/ },
-  outputs: { reason: SET_OUTPUT_COMMAND, failedWith: /::set-output name=var_1::var1/ },
-  commands: {
-    reason:
-      'the `::set-env`, `::add-path` and `::set-output` workflow commands (GitHub disables the first two unless ACTIONS_ALLOW_UNSECURE_COMMANDS is set, as here); DeployLite reads only the $GITHUB_ENV, $GITHUB_PATH and $GITHUB_OUTPUT files',
-    failedWith: /TEST set-env \(cont\.\): exited with code 1/,
+  evalmatrixneeds2: {
+    reason: 'a matrix key written as an expression (`${{ needs.prepare.outputs.helix }}:`): DeployLite keeps the key as written, so matrix[<its value>] is empty',
+    failedWith: /Check if the evaluated matrix key contains a value: exited with code 1/,
   },
   'evalmatrix-merge-map': {
     reason: '`${{ insert }}` inside a matrix value: DeployLite evaluates only a whole matrix or a whole axis from an expression, and rejects one inside',
@@ -57,35 +60,36 @@ const EXPLAINED: Readonly<Record<string, { readonly reason: string; readonly rej
     reason: 'expressions as items of a matrix axis (`- ${{ fromJSON(...) }}`): DeployLite evaluates only a whole matrix or a whole axis from an expression, and rejects one inside',
     rejectedFor: /an expression inside matrix axis "a" is not supported/,
   },
-  'defaults-run': {
-    reason:
-      'act-specific: checks that $SHELL is not bash under `shell: sh`, but $SHELL is inherited from the host and is /bin/bash here (as on GitHub\'s Ubuntu runners); the shell and working-directory defaults themselves work (job with-defaults passes)',
-    failedWith: /without-defaults\s+failed[\s\S]*with-defaults\s+success/,
-  },
   'if-env-act': { reason: 'act-specific: expects env.ACT, which act sets and GitHub does not', failedWith: /Negative env\.ACT match: exited with code 1/ },
-  'shells/defaults': { reason: 'a container: job (needs a Docker image)', rejectedFor: /\.container is not supported/ },
-  'shells/pwsh': { reason: 'needs pwsh on the host, and a container: job (Docker image)', rejectedFor: /\.container is not supported/ },
-  'shells/bash': { reason: 'a container: job (needs a Docker image)', rejectedFor: /\.container is not supported/ },
-  'shells/python': { reason: 'a container: job (needs a Docker image)', rejectedFor: /\.container is not supported/ },
-  'shells/sh': { reason: 'a container: job (needs a Docker image)', rejectedFor: /\.container is not supported/ },
-  fail: { reason: 'a container: job (needs a Docker image); DeployLite rejects it before running', rejectedFor: /\.container is not supported/ },
-  'local-action-js': { reason: `${UNSUPPORTED_ACTION}; local JavaScript actions, whose code is not shipped here either`, rejectedFor: /uses: .* is not supported/ },
-  'uses-composite': { reason: `${UNSUPPORTED_ACTION}: local composite action`, rejectedFor: /uses: .* is not supported/ },
-  'uses-composite-with-error': { reason: `${UNSUPPORTED_ACTION}: local composite action`, rejectedFor: /uses: .* is not supported/ },
-  'uses-nested-composite': { reason: `${UNSUPPORTED_ACTION}: local composite action`, rejectedFor: /uses: .* is not supported/ },
-  'act-composite-env-test': { reason: `${UNSUPPORTED_ACTION}: local composite action`, rejectedFor: /uses: .* is not supported/ },
-  'composite-fail-with-output': { reason: `${UNSUPPORTED_ACTION}: local composite action`, rejectedFor: /uses: .* is not supported/ },
-  'remote-action-js': { reason: `${UNSUPPORTED_ACTION}; remote actions also need the network`, rejectedFor: /uses: .* is not supported/ },
-  'issue-597': { reason: `${UNSUPPORTED_ACTION}; remote action (network), and actions/checkout with ref:`, rejectedFor: /is not supported/ },
-  'issue-598': { reason: `${UNSUPPORTED_ACTION}; remote action (needs the network)`, rejectedFor: /uses: .* is not supported/ },
-  'non-existent-action': { reason: `${UNSUPPORTED_ACTION}: act fails the job at run time, DeployLite rejects the workflow`, rejectedFor: /uses: .* is not supported/ },
-  'if-expressions': { reason: `${UNSUPPORTED_ACTION}: local composite action`, rejectedFor: /uses: .* is not supported/ },
-  'uses-action-with-pre-and-post-step': { reason: `${UNSUPPORTED_ACTION}; pre/post steps, action code not shipped, remote action`, rejectedFor: /uses: .* is not supported/ },
-  'ensure-post-steps': { reason: `${UNSUPPORTED_ACTION}; post steps of local actions whose code is not shipped`, rejectedFor: /uses: .* is not supported/ },
-  'inputs-via-env-context': { reason: `${UNSUPPORTED_ACTION}: local composite action`, rejectedFor: /uses: .* is not supported/ },
-  'do-not-leak-step-env-in-composite': { reason: `${UNSUPPORTED_ACTION}: local composite action`, rejectedFor: /uses: .* is not supported/ },
-  'set-env-step-env-override': { reason: `${UNSUPPORTED_ACTION}: local composite action`, rejectedFor: /uses: .* is not supported/ },
-  'no-panic-on-invalid-composite-action': { reason: `${UNSUPPORTED_ACTION}: local and remote composite actions`, rejectedFor: /uses: .* is not supported/ },
+  'shells/defaults': { reason: CONTAINER_JOB, rejectedFor: CONTAINER_JOB_REFUSED },
+  'shells/pwsh': { reason: `needs pwsh on the host, and ${CONTAINER_JOB}`, rejectedFor: CONTAINER_JOB_REFUSED },
+  'shells/bash': { reason: CONTAINER_JOB, rejectedFor: CONTAINER_JOB_REFUSED },
+  'shells/python': { reason: CONTAINER_JOB, rejectedFor: CONTAINER_JOB_REFUSED },
+  'shells/sh': { reason: CONTAINER_JOB, rejectedFor: CONTAINER_JOB_REFUSED },
+  fail: { reason: CONTAINER_JOB, rejectedFor: CONTAINER_JOB_REFUSED },
+  'local-action-js': {
+    reason: 'its JavaScript actions\' code (dist/index.js) is not in the data (act builds it); DeployLite runs the action and node cannot find it',
+    failedWith: /Cannot find module '.*actions\/node12\/dist\/index\.js'/,
+  },
+  'uses-nested-composite': {
+    reason: 'the nested composite action runs actions/setup-node with node-version 16; DeployLite uses the runner\'s Node.js (20 here) and says so',
+    failedWith: /node-version wants Node\.js "16", but this runner has Node\.js v/,
+  },
+  'remote-action-js': { reason: NOT_STORED, rejectedFor: /actions\/hello-world-javascript-action@v1 is not in the local action store/ },
+  'issue-597': { reason: `${NOT_STORED}; also actions/checkout with ref:`, rejectedFor: /actions\/checkout input "ref" is not supported/ },
+  'issue-598': { reason: NOT_STORED, rejectedFor: /actions\/hello-world-javascript-action@main is not in the local action store/ },
+  'uses-action-with-pre-and-post-step': { reason: NOT_STORED, rejectedFor: /nektos\/act-test-actions@main is not in the local action store/ },
+  'non-existent-action': {
+    reason: 'act fails the job at run time; DeployLite rejects the workflow before running, naming the missing directory',
+    rejectedFor: /uses: \.\/path\/to\/non-existent-action: no such directory in the checkout/,
+  },
+  'if-expressions': { reason: `${ACTION_WRITTEN_BY_A_STEP} (act fails the job at run time)`, rejectedFor: /uses: \.\/: no action\.yml or action\.yaml in/ },
+  'do-not-leak-step-env-in-composite': { reason: ACTION_WRITTEN_BY_A_STEP, rejectedFor: /uses: \.\/: no action\.yml or action\.yaml in/ },
+  'set-env-step-env-override': { reason: ACTION_WRITTEN_BY_A_STEP, rejectedFor: /uses: \.\/: no action\.yml or action\.yaml in/ },
+  'no-panic-on-invalid-composite-action': {
+    reason: `${ACTION_WRITTEN_BY_A_STEP}; and ${NOT_STORED} (act fails these jobs at run time)`,
+    rejectedFor: /uses: \.\/: no action\.yml or action\.yaml in/,
+  },
 };
 
 /** How a run ended: exit 0 success, 1 the run failed, 2 rejected before running (usage/validation). */
@@ -128,13 +132,21 @@ function makeCheckout(): string {
   return dir;
 }
 
+function withoutShell(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { SHELL: _shell, ...rest } = env;
+  return rest;
+}
+
 function runCase(actCase: ActCase): Promise<RunResult> {
   const checkout = makeCheckout();
   const file = workflowFileOf(actCase.workflow);
   return new Promise<RunResult>((resolveRun) => {
     const child = spawn(process.execPath, [CLI, 'run', file, '--event', actCase.event], {
       cwd: checkout,
-      env: { ...process.env, NO_COLOR: '1' },
+      // SHELL is left unset, as for a runner started by systemd or CI: bash then sets it to the
+      // login shell and sh does not, which is how act's defaults-run case tells the shells apart.
+      // An empty action store: what the user has installed must not change the verdicts.
+      env: { ...withoutShell(process.env), NO_COLOR: '1', DEPLOYLITE_ACTIONS_DIR: join(checkout, '.empty-action-store') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

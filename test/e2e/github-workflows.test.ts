@@ -279,16 +279,16 @@ test('an action DeployLite does not run stops validation with an error naming it
           runs-on: ubuntu-latest
           steps:
             - uses: actions/checkout@v4
-            - uses: actions/setup-node@v4
+            - uses: docker://alpine:3.20
               with:
-                node-version: 20
+                args: echo hi
             - run: touch ran
     `,
   });
   // Outside .github/workflows: recognised by its `on:` and `runs-on`.
   const result = await runCli(['run', 'deploy.yml'], { cwd: dir });
   assertExit(result, 2);
-  assert.match(result.stderr, /^deploy\.yml:7:15: uses: actions\/setup-node@v4 is not supported by DeployLite yet/m);
+  assert.match(result.stderr, /^deploy\.yml:7:15: uses: docker:\/\/alpine:3\.20 is not supported by DeployLite yet/m);
   assert.doesNotMatch(result.stderr, /^deploy\.yml:6:/m, "actions/checkout is built in");
   assert.equal(readOr(join(dir, 'ran'), 'absent'), 'absent');
 });

@@ -1,5 +1,5 @@
-// `deploylite run --executor kubernetes`: the bundled CLI runs each job's steps as batch/v1 Jobs on the API server
-// its KUBECONFIG names — here the fake API server (test/e2e/support/fake-kubernetes.ts), not a real cluster.
+// `deploylite run --executor kubernetes`: the bundled CLI runs each job as one batch/v1 Job, its steps exec'd in the
+// Job's pod, on the API server its KUBECONFIG names — here the fake API server (test/e2e/support/fake-kubernetes.ts), not a real cluster.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -27,7 +27,8 @@ const PIPELINE = `
             echo "building in $(pwd)"
             cat input.txt
             echo "version=1.2.3" >> "$DEPLOYLITE_OUTPUT"
-        - run: echo "second step sees \${{ steps.version.outputs.version }}"
+            echo "left by step one" > built.txt
+        - run: echo "second step sees \${{ steps.version.outputs.version }} and $(cat built.txt)"
       outputs: { version: '\${{ steps.version.outputs.version }}' }
     deploy:
       needs: build
@@ -37,7 +38,7 @@ const PIPELINE = `
         - run: exit 4
 `;
 
-test('jobs run as Kubernetes Jobs, outputs pass between steps and jobs, a failing step fails the run, nothing is left', async () => {
+test('each job is one Kubernetes Job, files and outputs pass between steps and jobs, a failing step fails the run, nothing is left', async () => {
   const dir = workdir({ 'pipeline.yml': PIPELINE, 'input.txt': 'checked out\n' });
   const result = await runCli(['run', '--executor', 'kubernetes', 'pipeline.yml'], { cwd: dir, env, timeoutMs: 60_000 });
   assertNoStackTrace(result);
@@ -45,9 +46,9 @@ test('jobs run as Kubernetes Jobs, outputs pass between steps and jobs, a failin
   const output = result.stdout + result.stderr;
   assert.match(output, /building in \/workspace/);
   assert.match(output, /checked out/);
-  assert.match(output, /second step sees 1\.2\.3/);
+  assert.match(output, /second step sees 1\.2\.3 and left by step one/);
   assert.match(output, /deploying 1\.2\.3/);
-  assert.equal(fake.createdJobs.length, 4);
+  assert.equal(fake.createdJobs.length, 2);
   for (const manifest of fake.createdJobs) {
     assert.equal(manifest.metadata.labels['deploylite.run'], '1');
     assert.match(manifest.metadata.labels['deploylite.runner'] as string, /^local-[0-9a-f]+$/);

@@ -69,7 +69,7 @@ test('--var NAME=VALUE is available as ${{ vars.NAME }}', async () => {
   assert.equal(readFileSync(join(dir, 'var.txt'), 'utf8'), 'target=staging\n');
 });
 
-test('runs-on, artifacts and cache print a notice that local runs ignore them, and the job still runs', async () => {
+test('runs-on prints a notice that local runs ignore it, while artifacts and cache are kept, and the job still runs', async () => {
   const dir = workdir({
     'ci.yml': `
       jobs:
@@ -77,12 +77,15 @@ test('runs-on, artifacts and cache print a notice that local runs ignore them, a
           runs-on: ubuntu-latest
           artifacts: { paths: [dist/**] }
           cache: { key: deps, paths: [node_modules] }
-          steps: [{ run: touch built }]
+          steps: [{ run: mkdir -p dist node_modules && touch dist/app built node_modules/dep }]
     `,
   });
   const result = await runCli(['run', 'ci.yml'], { cwd: dir });
   assertExit(result, 0);
-  assert.match(result.stderr, /^ci\.yml:[23]:\d+: .*runs-on, artifacts, cache ignored/m);
+  assert.match(result.stderr, /^ci\.yml:[23]:\d+: .*runs-on ignored/m);
+  assert.doesNotMatch(result.stderr, /artifacts|cache/);
+  assert.match(result.stdout, /cache saved: deps/);
+  assert.match(result.stdout, /artifact build: 1 file/);
   assert.ok(existsSync(join(dir, 'built')));
 });
 

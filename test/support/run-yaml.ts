@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Clock } from '../../src/core/index.js';
 import { formatDiagnostic } from '../../src/core/index.js';
-import type { EngineEvent, Executor, JobRecord, RunResult, RunStore } from '../../src/engine/index.js';
+import type { EngineEvent, Executor, JobFiles, JobRecord, RunResult, RunStore } from '../../src/engine/index.js';
 import { runPipeline } from '../../src/engine/index.js';
 import { FakeExecutor } from '../../src/executors/fake/index.js';
 import { compilePipeline } from '../../src/pipeline/index.js';
@@ -10,6 +10,7 @@ import { dedent } from './dedent.js';
 
 export interface RunYamlOptions {
   readonly executor?: Executor;
+  readonly files?: JobFiles;
   readonly store?: RunStore;
   readonly clock?: Clock;
   readonly parallel?: number;
@@ -43,7 +44,7 @@ export async function runYaml(yaml: string, options: RunYamlOptions = {}): Promi
     pipeline,
     source,
     store,
-    jobs: { executor },
+    jobs: { executor, ...(options.files ? { files: options.files } : {}) },
     workspaceDir: process.cwd(),
     parallel: options.parallel ?? 4,
     ...(options.jobFilter ? { jobFilter: options.jobFilter } : {}),

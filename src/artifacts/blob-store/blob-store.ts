@@ -56,6 +56,14 @@ export interface BlobStore {
   /** A short description for logs, e.g. `disk /var/lib/deploylite/blobs` or `s3 bucket/prefix`. No secrets. */
   readonly description: string;
   put(source: AsyncIterable<Uint8Array>, options?: PutBlobOptions): Promise<BlobInfo>;
+  /**
+   * Optional, for backends that keep files: moves `path`, a file whose bytes the caller hashed as it wrote
+   * them, into the store under that digest without copying it (a multi-GB upload is then written once). The
+   * caller vouches for the digest; the store checks the size, makes the file durable and publishes it
+   * atomically like `put`. Resolves undefined, leaving the file where it was, when it cannot move it (another
+   * file system): the caller then `put`s a copy.
+   */
+  adoptFile?(path: string, blob: { readonly digest: BlobDigest; readonly size: number }): Promise<BlobInfo | undefined>;
   get(digest: BlobDigest): Promise<Readable>;
   stat(digest: BlobDigest): Promise<BlobInfo | undefined>;
   has(digest: BlobDigest): Promise<boolean>;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { chmod, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, open, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -80,13 +80,34 @@ export class DiskBlobStore implements BlobStore {
       await chmod(tempPath, 0o444);
       await rename(tempPath, finalPath);
       placed = true;
-      await syncDirectory(join(finalPath, '..'));
+      await syncPath(join(finalPath, '..'));
       return { digest, size: hasher.size, storedAt: new Date(this.clock.now()) };
     } catch (thrown) {
       throw options.signal?.aborted ? options.signal.reason : thrown; // the caller's reason, not a generic AbortError
     } finally {
       if (!placed) await unlink(tempPath).catch(() => undefined);
     }
+  }
+
+  async adoptFile(path: string, blob: { readonly digest: BlobDigest; readonly size: number }): Promise<BlobInfo | undefined> {
+    const finalPath = this.pathOf(blob.digest);
+    const held = (await stat(path)).size;
+    if (held !== blob.size) throw new BlobSizeMismatchError(blob.size, held);
+    await syncPath(path);
+    await mkdir(dirname(finalPath), { recursive: true });
+    // A fresh mtime, as a put gives: the cleaner's grace period protects the blob until its reference is written.
+    const now = new Date(this.clock.now());
+    await utimes(path, now, now);
+    await chmod(path, 0o444);
+    try {
+      await rename(path, finalPath);
+    } catch (thrown) {
+      if ((thrown as NodeJS.ErrnoException).code !== 'EXDEV') throw thrown;
+      await chmod(path, 0o600);
+      return undefined;
+    }
+    await syncPath(dirname(finalPath));
+    return { digest: blob.digest, size: blob.size, storedAt: now };
   }
 
   async get(digest: BlobDigest): Promise<Readable> {
@@ -167,9 +188,9 @@ export class DiskBlobStore implements BlobStore {
   }
 }
 
-/** Makes a rename durable: the directory entry is on disk once this resolves. */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+/** fsync of a file, or of a directory to make a rename durable: the entry is on disk once this resolves. */
+async function syncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
   try {
     await handle.sync();
   } finally {

@@ -35,11 +35,42 @@ export interface VerifyBlobSignatureOptions {
  * signature DER-encoded and written as base64. Streams, so a blob of any size is signed in constant memory.
  */
 export async function signBlob({ privateKeyPem, blob }: SignBlobOptions): Promise<BlobSignature> {
-  const key = loadPrivateKey(privateKeyPem);
-  const signer = createSign('sha256');
-  const { digest, size } = await feed(blob, signer);
-  const signature = signer.sign({ key, dsaEncoding: 'der' });
-  return { signatureBase64: signature.toString('base64'), digest, size };
+  const signer = new BlobSigner();
+  for await (const chunk of blob) signer.update(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array));
+  return signer.sign(privateKeyPem);
+}
+
+/**
+ * signBlob fed by hand, for bytes that are already passing by for another reason (an upload being written):
+ * the digest and the signature come from that one pass, so the bytes need not be read again to be signed.
+ * The key is needed only at the end. A signer signs once.
+ */
+export class BlobSigner {
+  private readonly hasher = new ContentHasher();
+  private readonly signer: Sign = createSign('sha256');
+  private finalDigest: BlobDigest | undefined;
+
+  /** Bytes fed so far. */
+  get size(): number {
+    return this.hasher.size;
+  }
+
+  update(chunk: Uint8Array): void {
+    this.hasher.update(chunk);
+    this.signer.update(chunk);
+  }
+
+  /** `sha256:…` of the bytes fed; no more bytes may be fed after it. */
+  digest(): BlobDigest {
+    this.finalDigest ??= this.hasher.digest();
+    return this.finalDigest;
+  }
+
+  sign(privateKeyPem: string): BlobSignature {
+    const key = loadPrivateKey(privateKeyPem);
+    const signature = this.signer.sign({ key, dsaEncoding: 'der' });
+    return { signatureBase64: signature.toString('base64'), digest: this.digest(), size: this.hasher.size };
+  }
 }
 
 /**
@@ -92,7 +123,7 @@ function isEcdsaDerSignature(der: Buffer): boolean {
   return offset === der.length;
 }
 
-async function feed(blob: Readable | AsyncIterable<Uint8Array>, target: Sign | Verify): Promise<{ digest: BlobDigest; size: number }> {
+async function feed(blob: Readable | AsyncIterable<Uint8Array>, target: Verify): Promise<{ digest: BlobDigest; size: number }> {
   const hasher = new ContentHasher();
   for await (const chunk of blob) {
     const bytes: Uint8Array = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);

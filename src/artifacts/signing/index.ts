@@ -1,4 +1,5 @@
 export {
+  BlobSigner,
   signBlob,
   verifyBlobSignature,
   type BlobSignature,

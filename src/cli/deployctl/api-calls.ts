@@ -19,7 +19,7 @@ export const createProject = (client: ApiClient, project: NewProject): Promise<A
 
 export const listProjects = (client: ApiClient) => client.request('GET', '/projects', schema.ProjectList);
 
-export const triggerRun = (client: ApiClient, project: string, body: { ref?: string; variables?: Record<string, string> }) =>
+export const triggerRun = (client: ApiClient, project: string, body: { ref?: string; variables?: Record<string, string>; workflow?: string; inputs?: Record<string, string> }) =>
   client.request('POST', `/projects/${segment(project)}/runs`, schema.Run, { body });
 
 export const getRun = (client: ApiClient, runId: number): Promise<ApiResponse<RunWithJobs>> =>
@@ -124,3 +124,21 @@ export const queryAudit = (client: ApiClient, filters: AuditFilters): Promise<Ap
 /** Every matching entry, one JSON object a line, as the server streams it. */
 export const exportAudit = (client: ApiClient, filters: AuditFilters, signal: AbortSignal) =>
   client.openStream('/audit', { ...filters, format: 'jsonl' }, signal, 'application/x-ndjson');
+
+export const listArtifacts = (client: ApiClient, runId: number): Promise<ApiResponse<schema.ArtifactList>> =>
+  client.request('GET', `/runs/${segment(runId)}/artifacts`, schema.ArtifactList);
+
+/** The archive, as the server streams it after checking it against its digest. */
+export const openArtifact = (client: ApiClient, runId: number, name: string, signal: AbortSignal) =>
+  client.openStream(`/runs/${segment(runId)}/artifacts/${segment(name)}`, {}, signal, 'application/x-tar');
+
+export const openArtifactSbom = (client: ApiClient, runId: number, name: string, signal: AbortSignal) =>
+  client.openStream(`/runs/${segment(runId)}/artifacts/${segment(name)}/sbom`, {}, signal, 'application/vnd.cyclonedx+json');
+
+/** The project's public key (PEM) that signs its artifacts. */
+export const openSigningKey = (client: ApiClient, project: string, signal: AbortSignal) =>
+  client.openStream(`/projects/${segment(project)}/signing-key`, {}, signal, 'application/x-pem-file');
+
+/** Runs artifact retention now (admin only); with dryRun only reports what it would delete. */
+export const cleanUpArtifacts = (client: ApiClient, dryRun: boolean): Promise<ApiResponse<schema.ArtifactCleanupReport>> =>
+  client.request('POST', '/admin/artifacts/cleanup', schema.ArtifactCleanupReport, { body: { dryRun } });

@@ -167,3 +167,35 @@ export const TokenList = z.looseObject({
   ),
 });
 export type TokenList = z.infer<typeof TokenList>;
+
+export const Artifact = z.looseObject({
+  name: z.string(),
+  job: z.string(),
+  digest: z.string(),
+  size: z.number(),
+  files: z.number(),
+  createdAt: Time,
+  expiresAt: z.nullable(Time),
+  sbomDigest: z.string(),
+  signature: z.string(),
+  sbomSignature: z.string(),
+});
+export type Artifact = z.infer<typeof Artifact>;
+export const ArtifactList = z.looseObject({ artifacts: z.array(Artifact) });
+export type ArtifactList = z.infer<typeof ArtifactList>;
+
+/** POST /admin/artifacts/cleanup (docs/api.md#artifact-retention). */
+export const ArtifactCleanupReport = z.looseObject({
+  dryRun: z.boolean(),
+  policy: z.looseObject({ keepVersions: z.number(), maxIdleMs: z.number(), maxTotalBytes: z.nullable(z.number()) }),
+  deleted: z.array(
+    z.looseObject({ project: z.string(), pipeline: z.string(), runId: z.number(), name: z.string(), bytes: z.number(), reason: z.string(), lastUsedAt: Time }),
+  ),
+  freedBytes: z.number(),
+  keptArtifacts: z.number(),
+  keptBytes: z.number(),
+  overCapBytes: z.number(),
+  orphans: z.looseObject({ count: z.number(), bytes: z.number(), spared: z.number() }),
+  incompleteUploadsRemoved: z.number(),
+});
+export type ArtifactCleanupReport = z.infer<typeof ArtifactCleanupReport>;

@@ -1,6 +1,6 @@
 import { UsageError } from '../../core/index.js';
 import { EXIT } from '../cli-context.js';
-import { parseAssignments } from '../parse-assignments.js';
+import { parseAssignments, parseInputs } from '../parse-assignments.js';
 import { triggerRun } from './api-calls.js';
 import type { ApiClient } from './api-client.js';
 import type { RunWithJobs } from './api-schemas.js';
@@ -14,6 +14,8 @@ import { watchRun } from './watch-run.js';
 export interface RunFlags extends GlobalFlags {
   readonly ref?: string;
   readonly var: string[];
+  readonly input: string[];
+  readonly workflow?: string;
   readonly follow?: boolean;
   readonly wait?: boolean;
 }
@@ -24,10 +26,13 @@ export async function runCommand(ctx: DeployctlContext, project: string, flags: 
     throw new UsageError('--json cannot be combined with --follow (use --json --wait, or `deployctl logs RUN -f --json`)');
   }
   const variables = parseAssignments('--var', flags.var);
+  const inputs = parseInputs(flags.input);
   const client = openClient(ctx, flags);
   const { value: run, raw } = await triggerRun(client, project, {
     ...(flags.ref !== undefined && { ref: flags.ref }),
     ...(flags.var.length > 0 && { variables }),
+    ...(flags.workflow !== undefined && { workflow: flags.workflow }),
+    ...(flags.input.length > 0 && { inputs }),
   });
   if (flags.json && !flags.wait) {
     printJson(ctx, raw);

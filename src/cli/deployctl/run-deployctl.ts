@@ -8,6 +8,10 @@ import type { DeployctlContext } from './deployctl-context.js';
 import type { LoginFlags } from './login-command.js';
 import { loginCommand } from './login-command.js';
 import { logsCommand } from './logs-command.js';
+import type { DownloadFlags } from './artifact-commands.js';
+import { downloadArtifactCommand, listArtifactsCommand, verifyArtifactCommand } from './artifact-commands.js';
+import type { CleanupFlags } from './artifact-cleanup-command.js';
+import { cleanupArtifactsCommand } from './artifact-cleanup-command.js';
 import { listMembersCommand, PROJECT_ROLES, removeMemberCommand, setMemberCommand } from './member-commands.js';
 import type { CreateProjectFlags } from './project-commands.js';
 import { createProjectCommand, listProjectsCommand } from './project-commands.js';
@@ -37,7 +41,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 export async function runDeployctl(ctx: DeployctlContext, argv: readonly string[], version: string): Promise<number> {
   let exitCode: number = EXIT.success;
   const program = new Command('deployctl')
-    .description('deployctl: drive a DeployLite server — projects, runs, logs, runners, users, members, secrets, tokens, audit')
+    .description('deployctl: drive a DeployLite server — projects, runs, logs, artifacts, runners, users, members, secrets, tokens, audit')
     .version(version)
     .option('--server <URL>', 'server URL (default: $DEPLOYLITE_SERVER, then the saved login)')
     .option('--token <TOKEN>', 'API token (default: $DEPLOYLITE_TOKEN, then the saved login)')
@@ -86,7 +90,7 @@ export async function runDeployctl(ctx: DeployctlContext, argv: readonly string[
     .description('create a project; prints its webhook secret once')
     .argument('<name>', 'project name: lowercase letters, digits and -')
     .requiredOption('--repo <REPO>', 'Git repository: URL or path on the server')
-    .option('--pipeline <PATH>', 'pipeline file in the repository (server default: .deploylite.yml)')
+    .option('--pipeline <PATH>', 'pipeline file in the repository, or the folder .github/workflows/ (server default: .deploylite.yml)')
     .option('--branch <BRANCH>', 'default branch (server default: main)')
     .option('--max-concurrent-jobs <N>', "job instances of this project running at once (default: unlimited)")
     .action(async (name: string, _options: unknown, command: Command) => {
@@ -103,6 +107,8 @@ export async function runDeployctl(ctx: DeployctlContext, argv: readonly string[
     .argument('<project>', 'project name or id')
     .option('--ref <REF>', 'branch, tag or commit (default: the project\'s default branch)')
     .option('--var <NAME=VALUE>', 'a value for ${{ vars.NAME }} (repeatable)', collect, [])
+    .option('--input <NAME=VALUE>', 'a GitHub workflow\'s workflow_dispatch input (repeatable)', collect, [])
+    .option('--workflow <FILE>', 'which workflow of a .github/workflows/ project to run (file name or path)')
     .option('--wait', 'wait for the run to end; exit 0 success, 1 failed, 130 cancelled')
     .option('--follow', 'print the log of every job as it runs (prefixed [job]), then exit as --wait')
     .action(async (project: string, _options: unknown, command: Command) => {
@@ -123,6 +129,36 @@ export async function runDeployctl(ctx: DeployctlContext, argv: readonly string[
     .option('-f, --follow', 'keep printing new lines until the jobs end')
     .action(async (runId: string, _options: unknown, command: Command) => {
       exitCode = await logsCommand(ctx, runId, flagsOf(command));
+    });
+
+  const artifacts = subcommand(program, 'artifacts').description("list, download and verify a run's artifacts; clean up old ones");
+  subcommand(artifacts, 'list')
+    .description("list a run's artifacts: name, job, files, size, digest, expiry")
+    .argument('<run>', 'run id')
+    .action(async (runId: string, _options: unknown, command: Command) => {
+      exitCode = await listArtifactsCommand(ctx, runId, flagsOf(command));
+    });
+  subcommand(artifacts, 'download')
+    .description('download an artifact and unpack it (checked against its manifest and digest)')
+    .argument('<run>', 'run id')
+    .argument('<name>', 'artifact name')
+    .option('--to <DIR>', 'unpack into DIR (default: ./NAME)')
+    .option('--archive <FILE>', 'save the archive itself and FILE.sig, for cosign verify-blob')
+    .action(async (runId: string, name: string, _options: unknown, command: Command) => {
+      exitCode = await downloadArtifactCommand(ctx, runId, name, flagsOf<DownloadFlags>(command));
+    });
+  subcommand(artifacts, 'verify')
+    .description("check an artifact and its SBOM against their digests and the project's signing key")
+    .argument('<run>', 'run id')
+    .argument('<name>', 'artifact name')
+    .action(async (runId: string, name: string, _options: unknown, command: Command) => {
+      exitCode = await verifyArtifactCommand(ctx, runId, name, flagsOf(command));
+    });
+  subcommand(artifacts, 'cleanup')
+    .description('apply artifact retention now (admin): delete old, expired and idle artifacts and orphan blobs, and report')
+    .option('--dry-run', 'only report what would be deleted and why')
+    .action(async (_options: unknown, command: Command) => {
+      exitCode = await cleanupArtifactsCommand(ctx, flagsOf<CleanupFlags>(command));
     });
 
   subcommand(program, 'cancel')

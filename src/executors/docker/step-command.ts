@@ -23,6 +23,13 @@ const STEP_WRAPPER = [
   'exec "$@"',
 ].join('\n');
 
+/**
+ * What the workflows front end writes for a GitHub step without `shell` (src/workflows/map-step.ts): GitHub runs it
+ * with bash when the machine has bash, else with `sh -e`, so in an image without bash (alpine, busybox) it falls
+ * back as a step without `shell` does.
+ */
+const GITHUB_DEFAULT_SHELL = 'bash -e {0}';
+
 /** Names the container knows: resolved inside by the wrapper, not on the host. */
 const CONTAINER_PROGRAMS = { bash: async () => 'bash', python: async () => 'python3' };
 
@@ -41,7 +48,7 @@ export function containerStep(step: StepCommand, shell: ShellCommand, files: Ste
   const inside = (hostFile: string) => `${SCRATCH_MOUNT}/${basename(hostFile)}`;
   const script = inside(files.script);
   const [program, args] = shellArgv(shell, script);
-  const mode = step.shell === undefined ? 'default' : step.shell === 'python' ? 'python' : 'exact';
+  const mode = step.shell === undefined || step.shell === GITHUB_DEFAULT_SHELL ? 'default' : step.shell === 'python' ? 'python' : 'exact';
   const commandFiles = commandFileVariables({ script, output: inside(files.output), env: inside(files.env), path: inside(files.path) });
   // From weakest to strongest, as on the local executor; the image's own variables are the base (exec inherits them).
   const env: Record<string, string> = { ...step.env, ...commandFiles };

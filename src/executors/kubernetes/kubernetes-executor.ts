@@ -1,17 +1,18 @@
-import type { BatchV1Api, CoreV1Api, Log, V1Pod } from '@kubernetes/client-node';
+import type { BatchV1Api, CoreV1Api, Exec, V1Pod } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { Writable } from 'node:stream';
 import type { Executor, ExecutorSupport, JobRequest, JobWorkspace, StepCommand, StepIO, StepOutcome } from '../../engine/index.js';
-import { LineSplitter } from '../local/line-splitter.js';
 import { resolveShell } from '../local/resolve-shell.js';
 import { readCommandFiles } from '../local/step-files.js';
 import { apiMessage, isNotFound } from './api-message.js';
+import { BUNDLE_KEY, JOB_CONTAINER, POD_WORKSPACE, jobManifest } from './job-manifest.js';
 import type { LoadedKubeConfig } from './kube-config.js';
 import { LABEL_RUNNER, labelsFor, nameSegment, selectorFor } from './labels.js';
-import { BUNDLE_KEY, POD_WORKSPACE, STEP_CONTAINER, StepLogReader, stepJob } from './step-job.js';
+import type { PodExecResult } from './run-pod-exec.js';
+import { runPodExec } from './run-pod-exec.js';
+import { StepReportReader, stepExec } from './step-exec.js';
 import { packWorkspace } from './workspace-bundle.js';
 
 export interface KubernetesExecutorOptions {
@@ -22,28 +23,33 @@ export interface KubernetesExecutorOptions {
   readonly runnerId?: string;
   /** The image of a job that names none. Without it such a job is refused. */
   readonly defaultImage?: string;
-  /** Grace the kubelet gives a stopped step between SIGTERM and SIGKILL. Default 5000 ms. */
+  /** Between SIGTERM and SIGKILL, for a stopped step's process group and for the pod when its Job is deleted. Default 5000 ms. */
   readonly killGraceMs?: number;
-  /** How often pod status is polled while a step waits to start or to finish. Default 500 ms. */
+  /** How often pod status is polled while the job's pod starts. Default 500 ms. */
   readonly pollMs?: number;
-  /** The cluster deletes a finished step's Job this long after it ended, if the runner did not. Default 600 s. */
+  /** The cluster deletes a finished Job this long after it ended, if the runner did not. Default 600 s. */
   readonly ttlSecondsAfterFinished?: number;
-  /** Per step pod. Default 2 CPUs, 4 GiB. */
+  /**
+   * `activeDeadlineSeconds` of every Job: the cluster stops a job's pod after this long even if the runner that should
+   * delete it is gone. Default 6 h, GitHub's limit for a job.
+   */
+  readonly maxJobSeconds?: number;
+  /** Per job pod. Default 2 CPUs, 4 GiB. */
   readonly limits?: { readonly cpu: string; readonly memory: string };
   /** Where the per-job scratch directories (the command files read back from the pod) go. Default os.tmpdir(). */
   readonly tempRoot?: string;
 }
 
 interface JobState {
-  readonly image: string;
-  readonly bundle: string;
+  readonly jobName: string;
+  readonly configMap: string;
   readonly scratchDir: string;
-  readonly namePrefix: string;
-  /** Names of the step Jobs made for this job, deleted by `cleanupJob`. */
-  readonly stepJobs: string[];
+  /** The pod, once it runs; asked for by the first step, so the pod starts while the engine gets ready. */
+  pod?: Promise<PodStart>;
+  steps: number;
 }
 
-/** What a pod said when it stopped waiting. */
+/** What the job's pod said when it stopped waiting. */
 type PodStart = { kind: 'started'; pod: string } | { kind: 'failed'; message: string };
 
 /** An apiserver-side request to delete a Job and, through the propagation policy, its pods. */
@@ -57,17 +63,17 @@ const DEFAULT_LIMITS = { cpu: '2', memory: '4Gi' };
 const PULL_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
 
 /**
- * Runs each step of a job as a `batch/v1` Job on a Kubernetes cluster. A pod cannot take commands from outside
- * without the exec (websocket) API, and the engine hands over one step at a time (a step's script depends on the
- * outputs of the one before), so every step is its own Job: an init container unpacks the runner's checkout (shipped
- * in a ConfigMap made once per job) into the pod's workspace, the step container runs the step's script and then
- * prints its command files, whose lines come back through the pod's log, which is followed while it runs. The exit
- * code is read from the pod's status. Files a step writes stay in its pod: the next step starts again from the
- * checkout (docs/executors.md says so).
+ * Runs each pipeline job as one `batch/v1` Job on a Kubernetes cluster, as GitLab Runner's Kubernetes executor does:
+ * `prepareJob` ships the runner's checkout in a ConfigMap and creates the Job, whose init container unpacks it into
+ * the pod's workspace volume and whose job container idles; each step is then exec'd in that container through the
+ * pods/exec subresource (a WebSocket, run-pod-exec.ts), its stdout and stderr streamed as they come, its exit code
+ * from the exec's status channel, its command files read back by a second exec. Files steps write stay in the pod
+ * for the following steps, as on any runner.
  *
- * A timeout or cancellation deletes the step's Job with `propagationPolicy: Foreground`, so the cluster stops its pod
- * (SIGTERM, SIGKILL after the grace period). Jobs and ConfigMaps carry labels (labels.ts) by which `reclaimRun` and
- * `removeLeftovers` find what a killed runner left.
+ * A timeout or cancellation signals the step's process group in the pod (SIGTERM, SIGKILL after the grace period)
+ * with one more exec; the pod lives on for the job's remaining steps (`if: always()`, cleanup). `cleanupJob` deletes
+ * the Job with a propagation policy, so the cluster removes its pod. Jobs and ConfigMaps carry labels (labels.ts) by
+ * which `reclaimRun` and `removeLeftovers` find what a killed runner left.
  */
 export class KubernetesExecutor implements Executor {
   readonly name = 'kubernetes';
@@ -76,13 +82,13 @@ export class KubernetesExecutor implements Executor {
   readonly runnerId: string;
   private readonly batch: BatchV1Api;
   private readonly core: CoreV1Api;
-  private readonly logs: Log;
+  private readonly exec: Exec;
   private readonly pollMs: number;
   private readonly killGraceMs: number;
   private readonly scratchRoot: string;
   private readonly jobs = new WeakMap<JobWorkspace, JobState>();
-  /** Step Jobs running now, stopped all at once by `killAll`. */
-  private readonly running = new Set<string>();
+  /** Jobs of workspaces not cleaned up yet: never removed as leftovers, deleted all at once by `killAll`. */
+  private readonly active = new Set<string>();
 
   constructor(private readonly options: KubernetesExecutorOptions) {
     this.namespace = options.namespace ?? options.kubeConfig.namespace;
@@ -91,7 +97,7 @@ export class KubernetesExecutor implements Executor {
     const { client, config } = options.kubeConfig;
     this.batch = config.makeApiClient(client.BatchV1Api);
     this.core = config.makeApiClient(client.CoreV1Api);
-    this.logs = new client.Log(config);
+    this.exec = new client.Exec(config);
     this.pollMs = options.pollMs ?? 500;
     this.killGraceMs = options.killGraceMs ?? 5000;
     this.scratchRoot = join(options.tempRoot ?? tmpdir(), `deploylite-kubernetes-${this.runnerId}`);
@@ -102,20 +108,41 @@ export class KubernetesExecutor implements Executor {
     if (image === undefined) throw new Error(`job "${job.jobKey}" names no image, and the kubernetes executor has no default image`);
     if ((job.services ?? []).length > 0) throw new Error(`job "${job.jobKey}" has services; the kubernetes executor does not run services (use the docker executor)`);
     const bundle = await packWorkspace(job.workspaceDir, job.jobKey);
-    const namePrefix = `deploylite-r${job.runId}-${nameSegment(job.jobKey, 24)}-${randomBytes(3).toString('hex')}`;
+    const name = `deploylite-r${job.runId}-${nameSegment(job.jobKey, 32)}-${randomBytes(3).toString('hex')}`;
     const labels = labelsFor({ runnerId: this.runnerId, runId: job.runId, jobKey: job.jobKey });
+    const annotations = { 'deploylite.job-key': job.jobKey };
     try {
       await this.core.createNamespacedConfigMap({
         namespace: this.namespace,
-        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: namePrefix, labels, annotations: { 'deploylite.job-key': job.jobKey } }, binaryData: { [BUNDLE_KEY]: bundle.toString('base64') } },
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels, annotations }, binaryData: { [BUNDLE_KEY]: bundle.toString('base64') } },
       });
     } catch (thrown) {
       throw new Error(`job "${job.jobKey}": could not create the workspace ConfigMap in namespace ${this.namespace} at ${this.options.kubeConfig.server}: ${apiMessage(thrown)}`);
     }
+    const manifest = jobManifest({
+      name,
+      namespace: this.namespace,
+      image,
+      labels,
+      annotations,
+      bundleConfigMap: name,
+      ttlSecondsAfterFinished: this.options.ttlSecondsAfterFinished ?? 600,
+      activeDeadlineSeconds: this.options.maxJobSeconds ?? 6 * 3600,
+      terminationGracePeriodSeconds: Math.ceil(this.killGraceMs / 1000),
+      limits: this.options.limits ?? DEFAULT_LIMITS,
+    });
+    this.active.add(name);
+    try {
+      await this.batch.createNamespacedJob({ namespace: this.namespace, body: manifest });
+    } catch (thrown) {
+      this.active.delete(name);
+      await this.deleteConfigMap(name).catch(() => {});
+      throw new Error(`job "${job.jobKey}": could not create its Job in namespace ${this.namespace}: ${apiMessage(thrown)}`);
+    }
     mkdirSync(this.scratchRoot, { recursive: true, mode: 0o700 });
     const scratchDir = mkdtempSync(join(this.scratchRoot, `r${job.runId}-`));
     const workspace: JobWorkspace = { job, dir: job.workspaceDir };
-    this.jobs.set(workspace, { image, bundle: namePrefix, scratchDir, namePrefix, stepJobs: [] });
+    this.jobs.set(workspace, { jobName: name, configMap: name, scratchDir, steps: 0 });
     return workspace;
   }
 
@@ -125,36 +152,12 @@ export class KubernetesExecutor implements Executor {
     if (signal.aborted) return notRun({ cancelled: true });
     const shell = await resolveShell(step.shell, { bash: async () => 'bash', python: async () => 'python3' });
     if (typeof shell === 'string') return notRun({ error: shell });
-
-    const index = state.stepJobs.length + 1;
-    const name = `${state.namePrefix}-s${index}`;
-    const marker = `::deploylite-${randomBytes(8).toString('hex')}::`;
-    const labels = labelsFor({ runnerId: this.runnerId, runId: workspace.job.runId, jobKey: workspace.job.jobKey });
-    const manifest = stepJob({
-      name,
-      namespace: this.namespace,
-      image: state.image,
-      labels,
-      annotations: { 'deploylite.job-key': workspace.job.jobKey, 'deploylite.step': String(index) },
-      bundleConfigMap: state.bundle,
-      step,
-      shell,
-      cwd: podDirectory(workspace.dir, step.workingDirectory),
-      marker,
-      ttlSecondsAfterFinished: this.options.ttlSecondsAfterFinished ?? 600,
-      limits: this.options.limits ?? DEFAULT_LIMITS,
-    });
-    try {
-      await this.batch.createNamespacedJob({ namespace: this.namespace, body: manifest });
-    } catch (thrown) {
-      return notRun({ error: `the step's Job could not be created: ${apiMessage(thrown)}` });
-    }
-    state.stepJobs.push(name);
-    this.running.add(name);
+    const index = ++state.steps;
+    const commands = stepExec({ index, step, shell, cwd: podDirectory(workspace.dir, step.workingDirectory) });
 
     let stoppedFor: 'timeout' | 'cancel' | undefined;
     let wakeStopped: () => void = () => {};
-    const stoppedSignal = new Promise<void>((wake) => (wakeStopped = wake));
+    const stopped = new Promise<void>((wake) => (wakeStopped = wake));
     const stop = (reason: 'timeout' | 'cancel') => {
       if (stoppedFor !== undefined) return;
       stoppedFor = reason;
@@ -163,23 +166,25 @@ export class KubernetesExecutor implements Executor {
     const onAbort = () => stop('cancel');
     signal.addEventListener('abort', onAbort, { once: true });
     const timeoutTimer = step.timeoutMs !== undefined ? setTimeout(() => stop('timeout'), step.timeoutMs) : undefined;
-    const reader = new StepLogReader(marker, (line) => io.onLine('stdout', line));
     try {
-      const started = await Promise.race([this.waitForStart(name, () => stoppedFor !== undefined), stoppedSignal.then(() => undefined)]);
-      if (started?.kind === 'failed') return notRun({ error: started.message });
-      if (started !== undefined) await this.followLog(started.pod, reader, stoppedSignal);
-      if (stoppedFor !== undefined) {
-        await this.deleteJob({ name, propagationPolicy: 'Foreground' });
-        return notRun({ timedOut: stoppedFor === 'timeout', cancelled: stoppedFor === 'cancel' });
-      }
-      const exit = await Promise.race([this.waitForExit(name, started?.pod ?? ''), stoppedSignal.then(() => undefined)]);
+      // Never rejects: a step stopped while the pod starts leaves this promise to run on unobserved.
+      state.pod ??= this.waitForPod(state.jobName).catch((thrown: unknown): PodStart => ({ kind: 'failed', message: `the job's pod could not be read: ${apiMessage(thrown)}` }));
+      const started = await Promise.race([state.pod, stopped.then(() => undefined)]);
+      if (started === undefined) return notRun({ timedOut: stoppedFor === 'timeout', cancelled: stoppedFor === 'cancel' });
+      if (started.kind === 'failed') return notRun({ error: started.message });
+      const pod = started.pod;
+      const exec = (command: string[], extra: { stdin?: Buffer; onLine?: StepIO['onLine'] } = {}) =>
+        runPodExec(this.exec, { namespace: this.namespace, pod, container: JOB_CONTAINER, command, ...extra });
+      const running = exec(commands.command, { stdin: commands.payload, onLine: (stream, line) => io.onLine(stream, line) });
+      const exit = await Promise.race([running, stopped.then(() => undefined)]);
       if (exit === undefined) {
-        await this.deleteJob({ name, propagationPolicy: 'Foreground' });
+        await this.stopStep(running, exec, commands.kill);
         return notRun({ timedOut: stoppedFor === 'timeout', cancelled: stoppedFor === 'cancel' });
       }
-      return this.outcome(state, index, reader, exit);
+      const reader = new StepReportReader(`::deploylite-${randomBytes(8).toString('hex')}::`);
+      const reported = await exec(commands.report(reader.marker), { onLine: (_stream, line) => reader.line(line) });
+      return this.outcome(state, index, reader, exit, reported);
     } finally {
-      this.running.delete(name);
       signal.removeEventListener('abort', onAbort);
       clearTimeout(timeoutTimer);
     }
@@ -189,11 +194,12 @@ export class KubernetesExecutor implements Executor {
     const state = this.jobs.get(workspace);
     if (state === undefined) return;
     this.jobs.delete(workspace);
-    await Promise.all([
-      ...state.stepJobs.map((name) => this.deleteJob({ name, propagationPolicy: 'Background' })),
-      this.deleteConfigMap(state.bundle),
-    ]);
-    rmSync(state.scratchDir, { recursive: true, force: true });
+    try {
+      await Promise.all([this.deleteJob({ name: state.jobName, propagationPolicy: 'Background' }), this.deleteConfigMap(state.configMap)]);
+    } finally {
+      this.active.delete(state.jobName);
+      rmSync(state.scratchDir, { recursive: true, force: true });
+    }
   }
 
   /** What a process that ran `runId` and was killed left of it in the cluster: its Jobs (and so pods) and ConfigMaps. */
@@ -215,24 +221,26 @@ export class KubernetesExecutor implements Executor {
     }
   }
 
-  /** A second Ctrl-C: asks the cluster to delete every running step's Job, without waiting. */
+  /** A second Ctrl-C: asks the cluster to delete every job's Job (and so its pod), without waiting. */
   killAll(): void {
-    for (const name of this.running) void this.deleteJob({ name, propagationPolicy: 'Background' });
+    for (const name of this.active) void this.deleteJob({ name, propagationPolicy: 'Background' }).catch(() => {});
   }
 
   private async removeLabelled(labelSelector: string): Promise<{ jobs: string[]; configMaps: string[] }> {
-    const inUse = new Set(this.running);
+    const inUse = new Set(this.active);
     const jobs = (await this.batch.listNamespacedJob({ namespace: this.namespace, labelSelector })).items
       .map((job) => job.metadata?.name ?? '')
       .filter((name) => name !== '' && !inUse.has(name));
-    const configMaps = (await this.core.listNamespacedConfigMap({ namespace: this.namespace, labelSelector })).items.map((map) => map.metadata?.name ?? '').filter((name) => name !== '');
+    const configMaps = (await this.core.listNamespacedConfigMap({ namespace: this.namespace, labelSelector })).items
+      .map((map) => map.metadata?.name ?? '')
+      .filter((name) => name !== '' && !inUse.has(name));
     await Promise.all([...jobs.map((name) => this.deleteJob({ name, propagationPolicy: 'Foreground' })), ...configMaps.map((name) => this.deleteConfigMap(name))]);
     return { jobs, configMaps };
   }
 
-  /** Polls the Job's pod until its step container runs (or already ended), or the pod failed before it could. */
-  private async waitForStart(jobName: string, stopped: () => boolean): Promise<PodStart> {
-    while (!stopped()) {
+  /** Polls the Job's pod until its job container runs, or the pod failed before it could; gives up once the job is cleaned up. */
+  private async waitForPod(jobName: string): Promise<PodStart> {
+    while (this.active.has(jobName)) {
       const pod = await this.podOf(jobName);
       if (pod !== undefined) {
         const failedInit = (pod.status?.initContainerStatuses ?? []).find((status) => (status.state?.terminated?.exitCode ?? 0) !== 0);
@@ -241,65 +249,35 @@ export class KubernetesExecutor implements Executor {
           return { kind: 'failed', message: `the pod's workspace could not be prepared: init container exited with ${terminated?.exitCode ?? '?'}${terminated?.message ? ` (${terminated.message.trim()})` : ''}` };
         }
         const phase = pod.status?.phase;
-        if (phase === 'Running' || phase === 'Succeeded' || phase === 'Failed') return { kind: 'started', pod: pod.metadata?.name ?? '' };
+        const running = (pod.status?.containerStatuses ?? []).find((status) => status.name === JOB_CONTAINER)?.state?.running;
+        if (phase === 'Running' && running !== undefined) return { kind: 'started', pod: pod.metadata?.name ?? '' };
+        if (phase === 'Succeeded' || phase === 'Failed') return { kind: 'failed', message: `the job's pod ended before the step could run${pod.status?.message ? ` (${pod.status.message})` : ''}` };
         // The init container runs the same image, so a failed pull shows there first.
         const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
         const waiting = statuses.map((status) => status.state?.waiting).find((state) => state?.reason !== undefined && PULL_FAILURES.has(state.reason));
         if (waiting !== undefined) {
-          return { kind: 'failed', message: `the step's image could not be pulled: ${waiting.reason ?? ''}${waiting.message ? ` (${waiting.message})` : ''}` };
+          return { kind: 'failed', message: `the job's image could not be pulled: ${waiting.reason ?? ''}${waiting.message ? ` (${waiting.message})` : ''}` };
         }
       }
       await sleep(this.pollMs);
     }
-    return { kind: 'failed', message: 'stopped before the pod started' };
+    return { kind: 'failed', message: 'the job was cleaned up before its pod started' };
   }
 
-  /** Follows the step container's log (`follow=true`) to its end, when the container exits, or until `stopped`. */
-  private async followLog(pod: string, reader: StepLogReader, stopped: Promise<void>): Promise<void> {
-    const splitter = new LineSplitter((line) => reader.line(line));
-    let controller: AbortController | undefined;
-    let stop = false;
-    await new Promise<void>((done, fail) => {
-      void stopped.then(() => {
-        stop = true;
-        controller?.abort();
-        done();
-      });
-      const sink = new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          splitter.push(chunk);
-          callback();
-        },
-        final(callback) {
-          splitter.end();
-          callback();
-          done();
-        },
-      });
-      this.logs.log(this.namespace, pod, STEP_CONTAINER, sink, { follow: true }).then(
-        (abort) => {
-          controller = abort;
-          if (stop) abort.abort();
-        },
-        (thrown: unknown) => fail(new Error(`the step's log could not be read: ${apiMessage(thrown)}`)),
-      );
-    }).finally(() => controller?.abort());
+  /**
+   * Stops a step that timed out or was cancelled: SIGTERM to its process group in the pod, SIGKILL after the grace
+   * period if its exec has not ended by then. The exec API cannot signal what it started, hence the extra execs.
+   */
+  private async stopStep(running: Promise<PodExecResult>, exec: (command: string[]) => Promise<PodExecResult>, kill: (signal: 'TERM' | 'KILL') => string[]): Promise<void> {
+    await exec(kill('TERM'));
+    const ended = await Promise.race([running.then(() => true), sleep(this.killGraceMs).then(() => false)]);
+    if (ended) return;
+    await exec(kill('KILL'));
+    // Its exec ends with the process group; a connection that hangs does not hold the job up.
+    await Promise.race([running, sleep(2000)]);
   }
 
-  /** Polls until the pod ended; its step container's exit code, or null with the reason when there is none. */
-  private async waitForExit(jobName: string, podName: string): Promise<{ exitCode: number | null; reason?: string }> {
-    for (;;) {
-      const pod = (await this.podOf(jobName)) ?? (await this.readPod(podName));
-      if (pod === undefined) return { exitCode: null, reason: "the step's pod was deleted from outside" };
-      const terminated = (pod.status?.containerStatuses ?? []).find((status) => status.name === STEP_CONTAINER)?.state?.terminated;
-      if (terminated !== undefined && (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed')) {
-        return { exitCode: terminated.exitCode, ...(terminated.reason === 'OOMKilled' ? { reason: 'the step was killed for using too much memory (OOMKilled)' } : {}) };
-      }
-      await sleep(this.pollMs);
-    }
-  }
-
-  private outcome(state: JobState, index: number, reader: StepLogReader, exit: { exitCode: number | null; reason?: string }): StepOutcome {
+  private outcome(state: JobState, index: number, reader: StepReportReader, exit: PodExecResult, reported: PodExecResult): StepOutcome {
     const report = reader.report();
     const base = join(state.scratchDir, `step-${index}`);
     const files = { script: `${base}.sh`, output: `${base}.output`, env: `${base}.env`, path: `${base}.path` };
@@ -307,12 +285,13 @@ export class KubernetesExecutor implements Executor {
     writeFileSync(files.env, report.files.env);
     writeFileSync(files.path, report.files.path);
     const commands = readCommandFiles(files);
-    const warnings = [...commands.warnings, ...(report.complete ? [] : ["the step's log ended before its command files were reported; outputs may be missing"])];
+    const unreported = report.complete ? [] : [`the step's command files could not be read back from the pod${reported.error !== undefined ? ` (${reported.error})` : ''}; outputs may be missing`];
+    const warnings = [...commands.warnings, ...unreported];
     return {
       exitCode: exit.exitCode,
       timedOut: false,
       cancelled: false,
-      ...(exit.reason !== undefined ? { error: exit.reason } : {}),
+      ...(exit.error !== undefined ? { error: exit.error } : {}),
       outputs: commands.outputs,
       env: commands.env,
       path: commands.path,

@@ -3,8 +3,10 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { registerAccountRoutes } from './account-routes.js';
+import { ARTIFACT_UPLOAD_PATH, registerArtifactRoutes } from './artifact-routes.js';
 import type { ApiEnv } from './api-env.js';
 import { registerAuditRoutes } from './audit-routes.js';
+import { CACHE_UPLOAD_PATH, registerCacheRoutes } from './cache-routes.js';
 import type { DashboardFiles } from './dashboard-files.js';
 import { serveDashboard } from './dashboard-files.js';
 import { errorResponse, validationError } from './error-mapper.js';
@@ -12,6 +14,7 @@ import { auditRequests, guardRoutes } from './guard-middleware.js';
 import { registerLogEventRoutes } from './log-stream-routes.js';
 import { registerLogTextRoutes } from './log-text-routes.js';
 import { registerProjectRoutes } from './project-routes.js';
+import { registerRetentionRoutes } from './retention-routes.js';
 import type { RequestGuard } from './request-guard.js';
 import { registerRunEventRoutes } from './run-event-routes.js';
 import { registerRunRoutes } from './run-routes.js';
@@ -72,14 +75,14 @@ export function createApi(services: ApiServices, guard: RequestGuard, options: {
   // Counts the bytes as they arrive, so a chunked body (no Content-Length) is held to the
   // limit too. It runs after authentication: a request without a valid credential is refused
   // before its body is read (webhooks, which are public, are read up to the limit).
-  app.use(
-    '/api/v1/*',
-    bodyLimit({
-      maxSize: MAX_BODY,
-      // The rest of the body is never read, so the connection cannot carry another request.
-      onError: (c) => c.json({ error: { code: 'request.too-large', message: `request bodies are limited to ${MAX_BODY} bytes` } }, 413, { connection: 'close' }),
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY,
+    // The rest of the body is never read, so the connection cannot carry another request.
+    onError: (c) => c.json({ error: { code: 'request.too-large', message: `request bodies are limited to ${MAX_BODY} bytes` } }, 413, { connection: 'close' }),
+  });
+  // Cache archives stream into the blob store and are held to the cache budget there (cache-routes.ts);
+  // artifact bytes stream to a staging file, held to the size announced when the upload started.
+  app.use('/api/v1/*', (c, next) => (CACHE_UPLOAD_PATH.test(c.req.path) || ARTIFACT_UPLOAD_PATH.test(c.req.path) ? next() : limitBody(c, next)));
   app.onError((error, c) => errorResponse(c, error, logger));
   const { dashboard } = options;
   app.notFound((c) => (dashboard && serveDashboard(c, dashboard)) || c.json({ error: { code: 'not-found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
@@ -94,10 +97,13 @@ export function createApi(services: ApiServices, guard: RequestGuard, options: {
   registerSecretRoutes(app, services);
   registerAuditRoutes(app, services);
   registerRunnerRoutes(app, services);
+  registerArtifactRoutes(app, services);
   registerLogEventRoutes(app, services);
   registerLogTextRoutes(app, services);
   registerRunEventRoutes(app, services);
   registerWebhookRoutes(app, services);
+  registerCacheRoutes(app, services);
+  registerRetentionRoutes(app, services);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc('/api/v1/openapi.json', { openapi: '3.0.3', info: { title: 'DeployLite API', version: '1' } });

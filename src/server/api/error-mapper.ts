@@ -8,6 +8,8 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   unauthorized: 401,
   forbidden: 403,
   'not-found': 404,
+  // The server's own storage failed its check: not the client's fault, and not to be retried blindly.
+  'artifact.corrupted': 500,
 };
 
 /**

@@ -64,6 +64,8 @@ export function registerProjectRoutes(app: OpenAPIHono<ApiEnv>, services: ApiSer
       const run = await coordinator.trigger(project, {
         ...(input.ref ? { ref: input.ref } : {}),
         variables: input.variables,
+        ...(input.workflow !== undefined ? { workflow: input.workflow } : {}),
+        ...(input.inputs !== undefined ? { inputs: input.inputs } : {}),
         trigger: { kind: 'manual', event: 'manual', actor: c.get('principal').name },
       });
       if (!run) throw new InvalidRequestError('the run was not started');

@@ -60,8 +60,13 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule | typeof PUBLIC>> = 
   'POST /api/v1/runs/:id/cancel': { action: 'run:cancel', target: 'run' },
   'POST /api/v1/runs/:id/retry': { action: 'run:retry', target: 'run' },
   'GET /api/v1/runs/:id/jobs/:key/logs': { action: 'run:read', target: 'run' },
+  'GET /api/v1/runs/:id/jobs/:key/summary': { action: 'run:read', target: 'run' },
   'GET /api/v1/logs/:jobId/events': { action: 'run:read', target: 'job' },
   'GET /api/v1/logs/:jobId/text': { action: 'run:read', target: 'job' },
+  'GET /api/v1/runs/:id/artifacts': { action: 'run:read', target: 'run' },
+  'GET /api/v1/runs/:id/artifacts/:name': { action: 'run:read', target: 'run' },
+  'GET /api/v1/runs/:id/artifacts/:name/sbom': { action: 'run:read', target: 'run' },
+  'GET /api/v1/projects/:project/signing-key': { action: 'project:read', target: 'project' },
 
   'GET /api/v1/runners': { action: 'runner:read' },
   'GET /api/v1/tokens': { action: 'token:manage-own' },
@@ -71,11 +76,21 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule | typeof PUBLIC>> = 
   'POST /api/v1/users': { action: 'user:manage' },
   'PATCH /api/v1/users/:username': { action: 'user:manage' },
   'GET /api/v1/audit': { action: 'audit:read' },
+  'POST /api/v1/admin/artifacts/cleanup': { action: 'artifact:cleanup' },
 
   'POST /api/v1/runners/register': { action: 'runner:register' },
   'POST /api/v1/runner/poll': { action: 'runner:work' },
   'POST /api/v1/runner/leases/:lease/logs': { action: 'runner:work' },
   'POST /api/v1/runner/leases/:lease/result': { action: 'runner:work' },
+  'POST /api/v1/runner/leases/:lease/artifacts': { action: 'runner:work' },
+  'PUT /api/v1/runner/leases/:lease/artifacts/uploads/:upload': { action: 'runner:work' },
+  'POST /api/v1/runner/leases/:lease/artifacts/uploads/:upload/commit': { action: 'runner:work' },
+  'GET /api/v1/runner/leases/:lease/artifacts': { action: 'runner:work' },
+  'GET /api/v1/runner/leases/:lease/artifacts/:name': { action: 'runner:work' },
+  'POST /api/v1/runner/leases/:lease/caches/lookup': { action: 'runner:work' },
+  'GET /api/v1/runner/leases/:lease/caches/archives/:digest': { action: 'runner:work' },
+  'POST /api/v1/runner/leases/:lease/caches/archives': { action: 'runner:work' },
+  'POST /api/v1/runner/leases/:lease/caches/commit': { action: 'runner:work' },
 };
 
 /** The WebSocket log stream is served outside Hono (an HTTP upgrade); its rule, for the same checks. */

@@ -1,7 +1,8 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createRoute, z } from '@hono/zod-openapi';
 import { NotFoundError } from '../../core/index.js';
-import { buildGraph, compilePipeline } from '../../pipeline/index.js';
+import { buildGraph } from '../../pipeline/index.js';
+import { compileProjectPipeline } from '../runs/project-pipelines.js';
 import { canSeeProject } from '../auth/principal.js';
 import type { ApiEnv } from './api-env.js';
 import { targetProject } from './project-routes.js';
@@ -69,7 +70,7 @@ export function registerRunRoutes(app: OpenAPIHono<ApiEnv>, services: ApiService
         const run = await store.getServerRun(id);
         if (!run) throw new NotFoundError(`run ${id} does not exist`);
         // A run whose pipeline did not compile ran nothing: it has no graph.
-        const jobs = compilePipeline(run.source, run.file).pipeline?.jobs ?? [];
+        const jobs = (await compileProjectPipeline(run.source, run.file)).pipeline?.jobs ?? [];
         const byId = new Map(jobs.map((job) => [job.id, job]));
         const order = buildGraph(jobs).graph?.order ?? [];
         return {
@@ -125,6 +126,22 @@ export function registerRunRoutes(app: OpenAPIHono<ApiEnv>, services: ApiService
       const next = lines[lines.length - 1]?.lineNo ?? after;
       const complete = final && lines.length < limit;
       return c.json({ lines: lines.map(({ lineNo, stream, time, text }) => ({ lineNo, stream, time, text })), next, complete }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/v1/runs/{id}/jobs/{key}/summary',
+      security,
+      request: { params: RunParam.extend({ key: z.string().openapi({ param: { name: 'key', in: 'path' } }) }) },
+      responses: { 200: json(S.JobSummary, "the job's step summary"), ...errors },
+    }),
+    async (c) => {
+      const { id, key } = c.req.valid('param');
+      const job = (await store.listJobs(id)).find((j) => j.key === key);
+      if (!job) throw new NotFoundError(`run ${id} has no job "${key}"`);
+      return c.json({ jobKey: key, summary: (await store.getJobSummary(id, key)) ?? null }, 200);
     },
   );
 }

@@ -111,6 +111,7 @@ export function registerRunnerRoutes(app: OpenAPIHono<ApiEnv>, services: ApiServ
         ...result,
         error: result.error === null ? null : mask(result.error),
         outputs: Object.fromEntries(Object.entries(result.outputs).map(([name, value]) => [name, mask(value)])),
+        ...(result.summary !== undefined ? { summary: mask(result.summary) } : {}),
       };
       await scheduler.acceptResult(runner, c.req.valid('param').lease, masked);
       return c.json({ ok: true }, 200);

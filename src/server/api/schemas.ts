@@ -36,6 +36,10 @@ export const TriggerRunBody = z
   .object({
     ref: z.string().min(1).max(250).optional(),
     variables: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and _'), z.string().max(65_536)).default({}),
+    /** A folder of GitHub workflows: which one to run (file name or path); required when several accept manual runs. */
+    workflow: z.string().min(1).max(500).optional(),
+    /** GitHub workflows: `workflow_dispatch` inputs as text, checked against the workflow's `inputs:` (types, choices, required). */
+    inputs: z.record(z.string().min(1).max(100), z.string().max(65_536)).optional(),
   })
   .strict()
   .openapi('TriggerRun');
@@ -117,6 +121,14 @@ export const LogLine = z
   .openapi('LogLine');
 
 export const LogPage = z.object({ lines: z.array(LogLine), next: z.number().int(), complete: z.boolean() }).openapi('LogPage');
+
+export const JobSummary = z
+  .object({
+    jobKey: z.string(),
+    /** Markdown a GitHub workflow job's steps wrote to $GITHUB_STEP_SUMMARY, masked; null when they wrote none. */
+    summary: z.string().nullable(),
+  })
+  .openapi('JobSummary');
 
 export const LogQuery = z.object({
   after: z.coerce.number().int().min(0).default(0),

@@ -1,5 +1,8 @@
+import type { CacheStore } from '../../artifacts/index.js';
 import type { Clock, Logger } from '../../core/index.js';
 import type { ControlStore, ProjectRecord } from '../../store/index.js';
+import type { ArtifactCleaner } from '../artifacts/artifact-cleaner.js';
+import type { ArtifactService } from '../artifacts/artifact-service.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { PrincipalResolver } from '../auth/resolve-principal.js';
 import type { SessionService } from '../auth/sessions.js';
@@ -23,6 +26,10 @@ export interface ApiServices {
   readonly principals: PrincipalResolver;
   readonly vault: SecretVault;
   readonly audit: AuditTrail;
+  /** Job artifacts: uploads from runners, listing and verified downloads. */
+  readonly artifacts: ArtifactService;
+  /** Artifact retention: the periodic cleanup and the admin's on-demand one (retention-routes.ts). */
+  readonly artifactCleaner: ArtifactCleaner;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly leaseTtlMs: number;
@@ -30,6 +37,8 @@ export interface ApiServices {
   readonly publicUrl: () => string;
   /** The store is reachable and migrated. */
   readonly ready: () => Promise<boolean>;
+  /** Caches for runners (cache-routes.ts); absent: the cache routes answer 404. */
+  readonly caches?: CacheStore;
   /** A project was created: read its schedules. */
   readonly onProjectCreated: (project: ProjectRecord) => void;
 }

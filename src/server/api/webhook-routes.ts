@@ -3,7 +3,7 @@ import type { ApiServices } from './services.js';
 import type { ApiEnv } from './api-env.js';
 import { findProject } from './find-project.js';
 import { coerceError } from '../../core/index.js';
-import { matchesTriggers, parseWebhook } from '../triggers/index.js';
+import { matchesTriggers, needsChangedFiles, parseWebhook } from '../triggers/index.js';
 
 const PROVIDERS = new Set(['github', 'gitea', 'gitlab'] as const);
 type Provider = 'github' | 'gitea' | 'gitlab';
@@ -12,7 +12,10 @@ type Provider = 'github' | 'gitea' | 'gitlab';
  * `POST /api/v1/projects/{project}/webhooks/{provider}`: a Git host's push or pull request.
  * The signature is checked before anything else; a delivery id that started a run (or was
  * filtered out) before starts nothing (hosts re-deliver); the pipeline's `on:` filters at the
- * pushed commit decide whether a run starts.
+ * pushed commit decide whether a run starts. A project whose pipeline path is a folder of
+ * GitHub workflows starts one run per workflow whose filters match (`runIds`; `runId` is the
+ * first). The changed files that `paths` filters need are computed once, and only when a
+ * matching workflow has such a filter.
  */
 export function registerWebhookRoutes(app: OpenAPIHono<ApiEnv>, services: ApiServices): void {
   const { store, coordinator, clock, logger } = services;
@@ -42,11 +45,18 @@ export function registerWebhookRoutes(app: OpenAPIHono<ApiEnv>, services: ApiSer
       return c.json({ ignored: `delivery ${result.deliveryId} was received before` }, 202);
     }
     const { event } = result;
+    let changes: Promise<readonly string[] | undefined> | undefined;
+    const accept = async (pipeline: Parameters<typeof matchesTriggers>[0]) => {
+      // Unknown changes count as matching `paths`: a false here is final without any diff.
+      if (!matchesTriggers(pipeline, event) || !needsChangedFiles(pipeline, event)) return matchesTriggers(pipeline, event);
+      changes ??= coordinator.changedFiles(project.id, event);
+      return matchesTriggers(pipeline, event, await changes);
+    };
     // The delivery is claimed before the trigger so that two concurrent redeliveries start one
     // run, and released when no run could start (the fetch failed, the server is stopping):
     // the host's redelivery must then start it.
-    const run = await coordinator
-      .trigger(project, {
+    const runs = await coordinator
+      .triggerAll(project, {
         // `ref` is what the mirror fetches — `refs/pull/<n>/head` for a pull request, which
         // also holds a fork's commits — and `sha` the exact commit built from it.
         ref: event.ref,
@@ -60,7 +70,8 @@ export function registerWebhookRoutes(app: OpenAPIHono<ApiEnv>, services: ApiSer
           ...(event.pullRequest !== undefined ? { pullRequest: event.pullRequest } : {}),
         },
         context: { ...event },
-        accept: (pipeline) => matchesTriggers(pipeline.triggers, event),
+        accept: (pipeline) => accept(pipeline.triggers),
+        workflowEvent: { name: event.name, payload: result.payload },
       })
       .catch(async (thrown: unknown) => {
         await store.forgetDelivery(project.id, provider, result.deliveryId).catch((forgetting: unknown) => {
@@ -68,8 +79,9 @@ export function registerWebhookRoutes(app: OpenAPIHono<ApiEnv>, services: ApiSer
         });
         throw thrown;
       });
+    const [run] = runs;
     if (!run) return c.json({ ignored: `the pipeline's "on:" filters do not match this ${event.name}` }, 202);
     c.set('resource', `run:${run.id}`);
-    return c.json({ runId: run.id }, 201);
+    return c.json({ runId: run.id, runIds: runs.map((started) => started.id) }, 201);
   });
 }

@@ -51,6 +51,7 @@ export const PERMISSIONS = {
   'user:manage': { requires: admin, description: 'create users, reset passwords, make admins, disable accounts' },
   'token:manage-all': { requires: admin, description: "list and revoke anyone's tokens" },
   'audit:read': { requires: admin, description: 'query and export the audit log' },
+  'artifact:cleanup': { requires: admin, description: 'run artifact retention now, or see what it would delete (dry run)' },
   'runner:register': { requires: { scope: 'runner-registration' }, description: 'exchange a registration token for a runner token' },
   'runner:work': { requires: { scope: 'runner' }, description: 'poll for jobs, send logs and results (only for its own leases)' },
 } as const satisfies Record<string, Permission>;

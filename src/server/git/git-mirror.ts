@@ -77,6 +77,33 @@ export class GitMirrors {
     return git(this.dirOf(projectId), ['show', `${sha}:${path.replace(/^\.\//, '')}`]).catch(() => undefined);
   }
 
+  /**
+   * The names of the files directly in folder `path` at a commit (not in its subfolders, as
+   * GitHub reads `.github/workflows/`), or undefined when the commit has no such folder.
+   */
+  async listFolder(projectId: number, sha: string, path: string): Promise<string[] | undefined> {
+    const folder = path.replace(/^\.\//, '').replace(/\/+$/, '');
+    const listing = await git(this.dirOf(projectId), ['ls-tree', '-z', '--full-tree', `${sha}:${folder}`]).catch(() => undefined);
+    if (listing === undefined) return undefined;
+    // `<mode> <type> <object>\t<name>`; only blobs are files.
+    return listing
+      .split('\0')
+      .filter((entry) => /^\d+ blob /.test(entry))
+      .map((entry) => entry.slice(entry.indexOf('\t') + 1));
+  }
+
+  /**
+   * The files changed between two commits of the mirror: `from..to` (what a push changed) or,
+   * with `sinceMergeBase`, `from...to` (what a pull request's head changed since it left its
+   * base, GitHub's three-dot diff). Undefined when a commit is missing from the mirror.
+   */
+  async changedFiles(projectId: number, from: string, to: string, sinceMergeBase = false): Promise<string[] | undefined> {
+    if (!FULL_COMMIT_ID.test(from) || !FULL_COMMIT_ID.test(to)) return undefined;
+    const range = sinceMergeBase ? `${from}...${to}` : `${from}..${to}`;
+    const out = await git(this.dirOf(projectId), ['diff', '--name-only', '-z', '--no-renames', range, '--']).catch(() => undefined);
+    return out?.split('\0').filter((name) => name !== '');
+  }
+
   private async commitOf(dir: string, revision: string): Promise<string> {
     const sha = await git(dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`]).catch(() => '');
     return sha.trim();

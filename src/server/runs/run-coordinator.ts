@@ -1,11 +1,13 @@
 import type { Clock, Diagnostic, Logger } from '../../core/index.js';
-import { coerceError, ConflictError, formatDiagnostic, NotFoundError } from '../../core/index.js';
+import { coerceError, ConflictError, formatDiagnostic, InvalidRequestError, NotFoundError } from '../../core/index.js';
 import type { EngineEvent, JobRecord, RunStatus } from '../../engine/index.js';
 import { FINAL_JOB_STATUSES, runPipeline } from '../../engine/index.js';
 import type { Pipeline } from '../../pipeline/index.js';
-import { buildGraph, compilePipeline, interpolate, jobSecrets } from '../../pipeline/index.js';
+import { buildGraph, interpolate, jobSecrets } from '../../pipeline/index.js';
 import type { JobResult } from '../../protocol/index.js';
 import type { ControlStore, ProjectRecord, ServerRunRecord, TriggerInfo } from '../../store/index.js';
+import type { WorkflowEvent } from '../../workflows/index.js';
+import { isWorkflowEvent, repositoryOf, resolveInputs, serverGithubContext, serverRunContext, storedPayload } from '../../workflows/index.js';
 import type { GitMirrors } from '../git/git-mirror.js';
 import type { LogHub } from '../logs/log-hub.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -13,10 +15,13 @@ import { createRemoteDispatcher } from '../scheduler/remote-dispatcher.js';
 import { ActiveSecrets } from './active-secrets.js';
 import type { AssignmentSealer } from '../scheduler/sealed-assignment.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import type { TriggerEvent } from '../triggers/index.js';
+import type { CompiledProjectPipeline, ProjectPipelineFile } from './project-pipelines.js';
+import { compileProjectPipeline, readProjectPipelines } from './project-pipelines.js';
 import { updateSchedules } from './project-schedules.js';
 
-/** Where runs read their commit and pipeline file: the server's Git mirrors. */
-export type PipelineSource = Pick<GitMirrors, 'resolve' | 'readFile'>;
+/** Where runs read their commit and pipeline files, and webhooks their changed files: the server's Git mirrors. */
+export type PipelineSource = Pick<GitMirrors, 'resolve' | 'readFile' | 'listFolder' | 'changedFiles'>;
 
 export interface RunCoordinatorOptions {
   readonly store: ControlStore;
@@ -51,8 +56,17 @@ export interface TriggerRequest {
   readonly trigger: TriggerInfo;
   /** Extra `trigger` context for expressions (event name, branch, pull request…). */
   readonly context?: Readonly<Record<string, unknown>>;
-  /** Webhooks: whether the pipeline's `on:` filters want this event; no run when false. */
-  readonly accept?: (pipeline: Pipeline) => boolean;
+  /** Webhooks and schedules: whether the pipeline's `on:` filters want this event; no run when false. */
+  readonly accept?: (pipeline: Pipeline) => boolean | Promise<boolean>;
+  /**
+   * For GitHub workflows: `github.event_name` and `github.event` (a webhook's payload). Without
+   * it a manual run is a `workflow_dispatch` and a scheduled one a `schedule`.
+   */
+  readonly workflowEvent?: { readonly name: string; readonly payload: Readonly<Record<string, unknown>> };
+  /** Manual runs of a project with a folder of workflows: the one to run, by file name or path. */
+  readonly workflow?: string;
+  /** Manual runs of a GitHub workflow: `workflow_dispatch` inputs as given, checked against its `inputs:`. */
+  readonly inputs?: Readonly<Record<string, string>>;
 }
 
 const MAX_ERROR_DIAGNOSTICS = 10;
@@ -81,7 +95,18 @@ export class RunCoordinator {
 
   /** Starts a run; null when `request.accept` declined the event (nothing is stored then). */
   async trigger(project: ProjectRecord, request: TriggerRequest): Promise<ServerRunRecord | null> {
-    const { store, mirrors, clock } = this.options;
+    return (await this.triggerAll(project, request))[0] ?? null;
+  }
+
+  /**
+   * Starts one run per pipeline of the project that wants the event: one when its
+   * `pipeline_path` is a file, one per matching workflow when it is a folder of GitHub
+   * workflows (GitHub starts every workflow whose `on:` matches). A pipeline that does not
+   * compile gets a failed run saying why, as a single file does. Manual runs start one
+   * pipeline: `request.workflow`, or the only one that accepts manual runs.
+   */
+  async triggerAll(project: ProjectRecord, request: TriggerRequest): Promise<ServerRunRecord[]> {
+    const { mirrors, clock } = this.options;
     const ref = request.ref ?? project.defaultBranch;
     const sha = await mirrors.resolve(project.id, project.repository, ref, request.sha);
     const vars = { ...(request.variables ?? {}) };
@@ -94,24 +119,103 @@ export class RunCoordinator {
       trigger: request.trigger,
       createdAt: clock.now(),
     };
-    const source = await mirrors.readFile(project.id, sha, project.pipelinePath);
-    if (source === undefined) {
-      const error = `the pipeline file ${project.pipelinePath} does not exist at ${sha.slice(0, 12)} (${ref})`;
-      return this.storeFailed({ ...base, name: project.name, source: '', error });
+    const found = await readProjectPipelines(mirrors, project.id, sha, project.pipelinePath);
+    if (found.kind === 'missing') return [await this.storeFailed({ ...base, name: project.name, source: '', error: `${found.reason} (${ref})` })];
+    if (ref === project.defaultBranch || ref === `refs/heads/${project.defaultBranch}`) {
+      await this.readSchedules(project, found.files.flatMap((entry) => (entry.compiled.pipeline ? [entry.compiled.pipeline] : [])));
     }
-    const compiled = compilePipeline(source, project.pipelinePath);
-    if (!compiled.pipeline) return this.storeFailed({ ...base, name: project.name, source, error: invalidPipeline(compiled.diagnostics) });
-    const pipeline = compiled.pipeline;
-    if (ref === project.defaultBranch || ref === `refs/heads/${project.defaultBranch}`) await this.readSchedules(project, pipeline);
-    if (request.accept && !request.accept(pipeline)) return null;
-    const group = this.concurrencyGroup(pipeline, ref, sha, vars, request);
-    const fields = { ...base, name: pipeline.name, source, cancelInProgress: group?.cancelInProgress ?? false, error: null };
+    const runs: ServerRunRecord[] = [];
+    for (const entry of this.chooseFiles(found.files, request)) {
+      const run = await this.startFile(project, request, { ...base, file: entry.file }, entry);
+      if (run) runs.push(run);
+    }
+    return runs;
+  }
+
+  /** The files a trigger considers: all for events; for a manual run, the one asked for or the only candidate. */
+  private chooseFiles(files: readonly ProjectPipelineFile[], request: TriggerRequest): readonly ProjectPipelineFile[] {
+    if (request.workflow !== undefined) {
+      const wanted = request.workflow.replace(/^\.\//, '');
+      const chosen = files.filter((entry) => entry.file === wanted || entry.file.endsWith(`/${wanted}`));
+      if (chosen.length !== 1) {
+        throw new InvalidRequestError(`no pipeline "${request.workflow}" (the project has: ${files.map((entry) => entry.file).join(', ')})`, 'workflow', 'run.unknown-workflow');
+      }
+      return chosen;
+    }
+    if (request.trigger.kind !== 'manual' || files.length === 1) return files;
+    const manual = files.filter((entry) => entry.compiled.pipeline?.triggers.manual === true);
+    if (manual.length === 1) return manual;
+    const names = (manual.length > 0 ? manual : files).map((entry) => entry.file).join(', ');
+    throw new InvalidRequestError(`the project has several pipelines; name the one to run with "workflow" (deployctl run --workflow FILE): ${names}`, 'workflow', 'run.workflow-required');
+  }
+
+  /** Stores and starts the run of one pipeline file, unless the event does not concern it. */
+  private async startFile(
+    project: ProjectRecord,
+    request: TriggerRequest,
+    base: Omit<Parameters<ControlStore['createServerRun']>[0], 'status' | 'concurrencyGroup' | 'cancelInProgress' | 'name' | 'source' | 'error'>,
+    entry: ProjectPipelineFile,
+  ): Promise<ServerRunRecord | null> {
+    const { store } = this.options;
+    const { pipeline } = entry.compiled;
+    if (!pipeline) return this.storeFailed({ ...base, name: project.name, source: entry.source, error: invalidPipeline(entry.compiled.diagnostics) });
+    if (request.accept && !(await request.accept(pipeline))) return null;
+    const event = this.workflowEventOf(project, request, entry.compiled, base.ref);
+    const options = event ? { ...base.options, event: event as unknown as Record<string, unknown> } : base.options;
+    const github = event && serverGithubContext({ event, runId: 0, attempt: 1, workflowName: pipeline.name, workflowPath: entry.file, sha: base.sha, ref: base.ref });
+    const group = this.concurrencyGroup(pipeline, base.ref, base.sha, base.options.vars, request, github);
+    const fields = { ...base, options, name: pipeline.name, source: entry.source, cancelInProgress: group?.cancelInProgress ?? false, error: null };
     const run = group
       ? await store.createGroupedRun({ ...fields, concurrencyGroup: group.name })
       : await store.createServerRun({ ...fields, concurrencyGroup: null, status: 'running' });
     if (run.concurrencyGroup !== null) await this.makeRoom(run, 'older');
     if (run.status === 'running') this.drive(run, pipeline);
     return run;
+  }
+
+  /**
+   * A GitHub workflow's event, stored with its run: the webhook's payload, or one shaped like
+   * GitHub's for a dispatch or a schedule. A manual run needs `on: workflow_dispatch` and
+   * valid inputs (GitHub's rules: required, boolean/choice/number, defaults), else it is a 400;
+   * inputs given to a native pipeline are refused rather than ignored.
+   */
+  private workflowEventOf(project: ProjectRecord, request: TriggerRequest, compiled: CompiledProjectPipeline, ref: string): WorkflowEvent | undefined {
+    const given = request.inputs ?? {};
+    const workflow = compiled.workflow;
+    if (!workflow) {
+      if (Object.keys(given).length > 0) throw new InvalidRequestError('inputs are for GitHub workflows with "on: workflow_dispatch"; a DeployLite pipeline takes variables', 'inputs', 'run.invalid-inputs');
+      return undefined;
+    }
+    const file = compiled.pipeline?.file ?? project.pipelinePath;
+    const actor = request.trigger.actor ?? 'unknown';
+    const hostPayload = request.workflowEvent?.payload;
+    const repository = fullNameOf(hostPayload) ?? repositoryOf(project.repository) ?? `deploylite/${project.name}`;
+    const owner = repository.split('/')[0] ?? '';
+    const common = { repository: { full_name: repository, name: repository.split('/')[1] ?? '', owner: { login: owner } }, sender: { login: actor } };
+    if (request.trigger.kind === 'manual' && !request.workflowEvent) {
+      if (!workflow.events.includes('workflow_dispatch')) {
+        throw new InvalidRequestError(`${file} has no "on: workflow_dispatch": GitHub starts it only on ${workflow.events.join(', ') || 'no event'}`, 'workflow', 'run.not-dispatchable');
+      }
+      const resolved = resolveInputs(workflow.dispatchInputs, given);
+      if (resolved.problems.length > 0) throw new InvalidRequestError(`${file}: ${resolved.problems.join('; ')}`, 'inputs', 'run.invalid-inputs');
+      const fullRef = ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
+      return { name: 'workflow_dispatch', payload: { ref: fullRef, inputs: resolved.inputs, workflow: file, ...common }, actor, repository, inputs: resolved.inputs };
+    }
+    if (Object.keys(given).length > 0) throw new InvalidRequestError('inputs are given only to manual runs (workflow_dispatch)', 'inputs', 'run.invalid-inputs');
+    const name = request.workflowEvent?.name ?? request.trigger.event ?? request.trigger.kind;
+    const payload = hostPayload ? storedPayload(hostPayload) : request.trigger.kind === 'schedule' ? { schedule: request.trigger.event ?? '', ...common } : common;
+    return { name: request.trigger.kind === 'schedule' ? 'schedule' : name, payload, actor, repository, inputs: {} };
+  }
+
+  /**
+   * The files a webhook's push or pull request changed, for `paths` filters: a diff in the
+   * mirror (the push's `before..after`, or the pull request's `base...head` as GitHub's
+   * three-dot diff), else the files the push payload lists, else unknown (undefined).
+   */
+  async changedFiles(projectId: number, event: TriggerEvent): Promise<readonly string[] | undefined> {
+    const { mirrors } = this.options;
+    if (event.name === 'push') return (event.before ? await mirrors.changedFiles(projectId, event.before, event.sha) : undefined) ?? event.pushedFiles;
+    return event.baseSha ? mirrors.changedFiles(projectId, event.baseSha, event.sha, true) : undefined;
   }
 
   /**
@@ -151,7 +255,7 @@ export class RunCoordinator {
     if (this.active.has(runId) || !FINISHED.has(run.status)) {
       throw new ConflictError(`run ${runId} is still ${run.status}; cancel it or wait for it to finish`, 'run.active');
     }
-    const compiled = compilePipeline(run.source, run.file);
+    const compiled = await compileProjectPipeline(run.source, run.file);
     if (!compiled.pipeline) throw new ConflictError(`run ${runId} has no valid pipeline to run again`, 'run.invalid');
     const jobs = await store.listJobs(runId);
     const roots = jobKey === undefined ? jobs.filter((j) => j.status === 'failed' || j.status === 'cancelled') : jobs.filter((j) => j.key === jobKey);
@@ -177,7 +281,7 @@ export class RunCoordinator {
     await scheduler.restoreLeases();
     const runs = await store.listServerRuns({ statuses: ['running'], limit: 10_000 });
     for (const run of runs.reverse()) {
-      const compiled = compilePipeline(run.source, run.file);
+      const compiled = await compileProjectPipeline(run.source, run.file);
       if (compiled.pipeline) this.drive(run, compiled.pipeline);
       else await store.updateRunIf(run.id, ['running'], { status: 'failed', finishedAt: clock.now(), error: invalidPipeline(compiled.diagnostics) });
     }
@@ -231,6 +335,7 @@ export class RunCoordinator {
         signal: controller.signal,
         observer,
         attach: run,
+        ...this.workflowRunContext(run, pipeline),
       }).finally(() => this.activeSecrets.remove(values));
       this.finished(run, result.run.status, result.jobs.length);
     })()
@@ -241,6 +346,15 @@ export class RunCoordinator {
         if (!this.stopping && run.concurrencyGroup) void this.startNextSafely(run.projectId, run.concurrencyGroup);
       });
     this.active.set(run.id, { controller, done });
+  }
+
+  /** A GitHub workflow run's `github` and `inputs` contexts and GITHUB_* variables, from the event stored with it. */
+  private workflowRunContext(run: ServerRunRecord, pipeline: Pipeline): Pick<Parameters<typeof runPipeline>[0], 'runContext'> {
+    const event = run.options.event;
+    if (!isWorkflowEvent(event)) return {};
+    return {
+      runContext: (runId) => serverRunContext({ event, runId, attempt: run.attempt, workflowName: pipeline.name, workflowPath: run.file, sha: run.sha, ref: run.ref }),
+    };
   }
 
   /**
@@ -313,13 +427,15 @@ export class RunCoordinator {
     pipeline: Pipeline,
     ref: string,
     sha: string,
-    vars: Record<string, string>,
+    vars: Readonly<Record<string, string>>,
     request: TriggerRequest,
+    github: Record<string, unknown> | undefined,
   ): { name: string; cancelInProgress: boolean } | undefined {
     const concurrency = pipeline.concurrency;
     if (!concurrency) return undefined;
     const trigger = { ref, sha, kind: request.trigger.kind, event: request.trigger.event ?? request.trigger.kind, ...request.context };
-    const name = interpolate(concurrency.group, { trigger, vars, env: pipeline.env }, { hashFiles: () => '' });
+    // A workflow's group is usually `${{ github.workflow }}-${{ github.ref }}`.
+    const name = interpolate(concurrency.group, { trigger, vars, env: pipeline.env, ...(github ? { github } : {}) }, { hashFiles: () => '' });
     return name ? { name, cancelInProgress: concurrency.cancelInProgress } : undefined;
   }
 
@@ -359,7 +475,7 @@ export class RunCoordinator {
       const next = await store.startNextPending(projectId, group);
       if (!next) return;
       this.runChanged(next.id);
-      const compiled = compilePipeline(next.source, next.file);
+      const compiled = await compileProjectPipeline(next.source, next.file);
       if (compiled.pipeline) return this.drive(next, compiled.pipeline);
       await store.updateRunIf(next.id, ['running'], { status: 'failed', finishedAt: clock.now(), error: invalidPipeline(compiled.diagnostics) });
       this.runChanged(next.id);
@@ -378,8 +494,8 @@ export class RunCoordinator {
    * it (a push, a manual or scheduled run) makes them follow the file. Failing to store them
    * does not stop the run.
    */
-  private async readSchedules(project: ProjectRecord, pipeline: Pipeline): Promise<void> {
-    await updateSchedules(this.options.store, project.id, pipeline, this.options.clock.now()).catch((thrown: unknown) =>
+  private async readSchedules(project: ProjectRecord, pipelines: readonly Pipeline[]): Promise<void> {
+    await updateSchedules(this.options.store, project.id, pipelines, this.options.clock.now()).catch((thrown: unknown) =>
       this.options.logger.warn('storing schedules failed', { project: project.name, error: coerceError(thrown).message }),
     );
   }
@@ -422,4 +538,13 @@ export class RunCoordinator {
 function invalidPipeline(diagnostics: readonly Diagnostic[]): string {
   const errors = diagnostics.filter((d) => d.severity === 'error').slice(0, MAX_ERROR_DIAGNOSTICS);
   return `the pipeline is invalid:\n${errors.map(formatDiagnostic).join('\n')}`;
+}
+
+/** `repository.full_name` of a host's payload (GitHub, Gitea), or GitLab's `project.path_with_namespace`. */
+function fullNameOf(payload: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  const pick = (holder: unknown, key: string) => {
+    const value = typeof holder === 'object' && holder !== null ? (holder as Record<string, unknown>)[key] : undefined;
+    return typeof value === 'string' && value.includes('/') ? value : undefined;
+  };
+  return pick(payload?.repository, 'full_name') ?? pick(payload?.project, 'path_with_namespace');
 }

@@ -1,8 +1,8 @@
 import type { Clock, Logger } from '../../core/index.js';
 import { coerceError } from '../../core/index.js';
-import { compilePipeline } from '../../pipeline/index.js';
 import type { ControlStore, ProjectRecord } from '../../store/index.js';
 import { nextRunAfter } from '../triggers/index.js';
+import { readProjectPipelines } from './project-pipelines.js';
 import type { PipelineSource, RunCoordinator } from './run-coordinator.js';
 
 /**
@@ -25,11 +25,12 @@ export class ScheduleTicker {
   async syncProject(project: ProjectRecord): Promise<void> {
     try {
       const sha = await this.mirrors.resolve(project.id, project.repository, project.defaultBranch);
-      const source = await this.mirrors.readFile(project.id, sha, project.pipelinePath);
-      const pipeline = source === undefined ? undefined : compilePipeline(source, project.pipelinePath).pipeline;
-      if (!pipeline) return;
+      const found = await readProjectPipelines(this.mirrors, project.id, sha, project.pipelinePath);
+      const pipelines = found.kind === 'found' ? found.files.flatMap((entry) => (entry.compiled.pipeline ? [entry.compiled.pipeline] : [])) : [];
+      if (pipelines.length === 0) return;
       const now = this.clock.now();
-      await this.store.replaceSchedules(project.id, pipeline.triggers.schedule.map(({ cron }) => ({ cron, nextAt: nextRunAfter(cron, now) })));
+      const crons = [...new Set(pipelines.flatMap((pipeline) => pipeline.triggers.schedule.map(({ cron }) => cron)))];
+      await this.store.replaceSchedules(project.id, crons.map((cron) => ({ cron, nextAt: nextRunAfter(cron, now) })));
     } catch (thrown) {
       this.logger.warn('reading schedules failed', { project: project.name, error: coerceError(thrown).message });
     }
@@ -50,9 +51,11 @@ export class ScheduleTicker {
       if (!(await this.store.advanceSchedule(due.projectId, due.cron, due.nextAt, nextRunAfter(due.cron, now)))) continue;
       const project = await this.store.getProject(due.projectId);
       if (!project) continue;
-      const trigger = this.coordinator.trigger(project, {
+      // Every pipeline of the project whose `on.schedule` has this cron (a folder of workflows may hold several).
+      const trigger = this.coordinator.triggerAll(project, {
         trigger: { kind: 'schedule', event: due.cron, actor: 'schedule' },
         context: { event: 'schedule', schedule: due.cron },
+        accept: (pipeline) => pipeline.triggers.schedule.some(({ cron }) => cron === due.cron),
       });
       starts.push(
         trigger.then(

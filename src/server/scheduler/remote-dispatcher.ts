@@ -39,6 +39,7 @@ export function createRemoteDispatcher(store: ControlStore, scheduler: Scheduler
     if (!item) {
       const payload: QueuedAssignment = {
         runId: run.id,
+        projectId: run.projectId,
         jobKey: instance.key,
         jobId: instance.spec.id,
         name: instance.name,

@@ -98,10 +98,19 @@ export class Scheduler {
     return { accepted: appended.accepted };
   }
 
+  /** Finishes the lease's item with the result; a step summary is kept with the job, not in the queue. */
   async acceptResult(runner: RunnerRecord, leaseId: string, result: JobResult): Promise<void> {
-    const done = await this.options.store.completeHeldLease(runner.id, leaseId, result, this.options.clock.now());
+    const { store, clock } = this.options;
+    const { summary, ...rest } = result;
+    const done = await store.completeHeldLease(runner.id, leaseId, rest, clock.now());
     if (!done) throw leaseGone(leaseId);
-    this.changed(done.id, { status: 'done', result, assignedAt: done.assignedAt });
+    try {
+      // Before the change is announced, so that a run seen finished has its summaries.
+      const item = summary !== undefined ? await store.getQueueItemByLease(leaseId) : undefined;
+      if (item && summary !== undefined) await store.saveJobSummary(item.runId, item.jobKey, summary, clock.now());
+    } finally {
+      this.changed(done.id, { status: 'done', result: rest, assignedAt: done.assignedAt });
+    }
   }
 
   /**

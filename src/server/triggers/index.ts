@@ -5,5 +5,6 @@ export type { PullRequestAction, TriggerEvent, WebhookProvider } from './trigger
 export type { WebhookResult } from './parse-webhook.js';
 export { parseWebhook } from './parse-webhook.js';
 export type { EventFilters } from './match-triggers.js';
-export { matchesTriggers } from './match-triggers.js';
+export { matchesTriggers, needsChangedFiles } from './match-triggers.js';
+export { matchesPathFilters } from './match-paths.js';
 export { nextRunAfter } from './next-run.js';

@@ -1,5 +1,5 @@
 import type { Json } from './payload-fields.js';
-import { branchName, commitId, isZeroSha, login, object, positiveInteger, refParts, repositoryUrl, text } from './payload-fields.js';
+import { branchName, commitId, isZeroSha, login, object, positiveInteger, previousCommit, pushedFiles, refParts, repositoryUrl, text } from './payload-fields.js';
 import type { PullRequestAction, TriggerEvent } from './trigger-event.js';
 
 /**
@@ -32,7 +32,7 @@ function normalizePush(body: Json): TriggerEvent | string {
   const parts = refParts(ref);
   if (!parts) return `${ref} is neither a branch nor a tag`;
   const actor = login(body.sender) ?? login(body.pusher) ?? 'unknown';
-  return { name: 'push', ref, sha: commitId(body, 'after'), ...parts, actor, ...repositoryUrl(body.repository, 'clone_url') };
+  return { name: 'push', ref, sha: commitId(body, 'after'), ...parts, ...previousCommit(body), ...pushedFiles(body), actor, ...repositoryUrl(body.repository, 'clone_url') };
 }
 
 function normalizePullRequest(body: Json): TriggerEvent | string {
@@ -42,12 +42,14 @@ function normalizePullRequest(body: Json): TriggerEvent | string {
   const pullRequest = object(body, 'pull_request');
   const number = positiveInteger(body.number ?? pullRequest.number, 'number');
   const head = object(pullRequest, 'head');
+  const base = object(pullRequest, 'base');
   return {
     name: 'pull_request',
     ref: `refs/pull/${number}/head`,
     sha: commitId(head, 'sha'),
     branch: branchName(head, 'ref'),
-    baseBranch: branchName(object(pullRequest, 'base'), 'ref'),
+    baseBranch: branchName(base, 'ref'),
+    ...(typeof base.sha === 'string' ? { baseSha: commitId(base, 'sha') } : {}),
     action,
     pullRequest: number,
     actor: login(body.sender) ?? 'unknown',

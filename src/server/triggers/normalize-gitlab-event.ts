@@ -1,5 +1,5 @@
 import type { Json } from './payload-fields.js';
-import { branchName, commitId, isZeroSha, login, object, positiveInteger, refParts, repositoryUrl, text } from './payload-fields.js';
+import { branchName, commitId, isZeroSha, login, object, positiveInteger, previousCommit, pushedFiles, refParts, repositoryUrl, text } from './payload-fields.js';
 import type { PullRequestAction, TriggerEvent } from './trigger-event.js';
 
 /** GitLab's merge request actions in GitHub's words; `update` is handled apart. */
@@ -26,7 +26,7 @@ function normalizePush(body: Json): TriggerEvent | string {
   // `checkout_sha` is the commit; for an annotated tag `after` is the tag object instead.
   const sha = commitId(body, typeof body.checkout_sha === 'string' ? 'checkout_sha' : 'after');
   const actor = typeof body.user_username === 'string' && body.user_username !== '' ? body.user_username : 'unknown';
-  return { name: 'push', ref, sha, ...parts, actor, ...repositoryUrl(body.project, 'git_http_url') };
+  return { name: 'push', ref, sha, ...parts, ...previousCommit(body), ...pushedFiles(body), actor, ...repositoryUrl(body.project, 'git_http_url') };
 }
 
 function normalizeMergeRequest(body: Json): TriggerEvent | string {

@@ -11,7 +11,7 @@ export type WebhookResult =
   | { readonly kind: 'rejected'; readonly status: 401; readonly reason: string }
   | { readonly kind: 'invalid'; readonly status: 400; readonly reason: string }
   | { readonly kind: 'ignored'; readonly status: 202; readonly reason: string; readonly deliveryId: string }
-  | { readonly kind: 'event'; readonly deliveryId: string; readonly event: TriggerEvent };
+  | { readonly kind: 'event'; readonly deliveryId: string; readonly event: TriggerEvent; readonly eventName: string; readonly payload: Json };
 
 type Headers = Readonly<Record<string, string | undefined>>;
 
@@ -32,7 +32,8 @@ export function parseWebhook(provider: WebhookProvider, headers: Headers, rawBod
   const name = eventNameOf(provider, headers);
   try {
     const event = provider === 'gitlab' ? normalizeGitlabEvent(name, body) : normalizeGithubEvent(name, body);
-    return typeof event === 'string' ? { kind: 'ignored', status: 202, reason: event, deliveryId } : { kind: 'event', deliveryId, event };
+    // The host's event name and whole payload go on to a GitHub workflow's `github.event_name` and `github.event`.
+    return typeof event === 'string' ? { kind: 'ignored', status: 202, reason: event, deliveryId } : { kind: 'event', deliveryId, event, eventName: name, payload: body };
   } catch (thrown) {
     if (thrown instanceof PayloadError) return { kind: 'invalid', status: 400, reason: thrown.message };
     throw thrown;

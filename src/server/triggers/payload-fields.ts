@@ -78,3 +78,26 @@ export function login(user: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** `before` of a push when it names a commit: absent (or zeros) for a newly created ref. */
+export function previousCommit(body: Json): { before?: string } {
+  const value = body.before;
+  return typeof value === 'string' && SHA.test(value.toLowerCase()) && !isZeroSha(value) ? { before: value.toLowerCase() } : {};
+}
+
+/**
+ * Every path the payload's `commits[]` list as added, modified or removed (GitHub, Gitea and
+ * GitLab share the shape), or nothing when it lists no commits.
+ */
+export function pushedFiles(body: Json): { pushedFiles?: readonly string[] } {
+  const commits = Array.isArray(body.commits) ? body.commits.filter(isObject) : [];
+  if (commits.length === 0) return {};
+  const files = new Set<string>();
+  for (const commit of commits) {
+    for (const key of ['added', 'modified', 'removed']) {
+      const list = commit[key];
+      if (Array.isArray(list)) for (const file of list) if (typeof file === 'string') files.add(file);
+    }
+  }
+  return { pushedFiles: [...files] };
+}

@@ -20,6 +20,16 @@ export interface TriggerEvent {
   readonly action?: PullRequestAction;
   /** Pull request number (GitHub, Gitea) or merge request iid (GitLab). */
   readonly pullRequest?: number;
+  /** Pushes: the commit the ref pointed to before, unless the push created the ref. */
+  readonly before?: string;
+  /** Pull requests: the base branch's commit the host compared against (`pull_request.base.sha`). */
+  readonly baseSha?: string;
+  /**
+   * Pushes: the files the payload's `commits[]` list as added, modified or removed, when it
+   * lists commits. Hosts cap that list (GitHub at 20 commits), so the server prefers a diff in
+   * its mirror and uses this when it cannot make one (docs/server.md, "Path filters").
+   */
+  readonly pushedFiles?: readonly string[];
   /** Who pushed or acted on the pull request; "unknown" when the payload does not say. */
   readonly actor: string;
   /** The repository's HTTP clone URL, when the payload has one. */

@@ -1,5 +1,9 @@
 import { sql } from 'kysely';
+import { createArtifactSchema } from './artifact-migration.js';
+import { addArtifactUse } from './artifact-use-migration.js';
+import { createCacheSchema } from './cache-migration.js';
 import { createIdentitySchema } from './identity-migration.js';
+import { createJobSummaries } from './job-summary-migration.js';
 import { createQueueUniqueness } from './queue-uniqueness-migration.js';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { ControlDialect } from './schema-builders.js';
@@ -19,6 +23,10 @@ export function controlMigrations(dialect: ControlDialect): MigrationProvider {
     '0001_initial': { up: (db) => createInitialSchema(db, dialect) },
     '0002_one_active_queue_item_per_job': { up: createQueueUniqueness },
     '0004_identity': { up: (db) => createIdentitySchema(db, dialect) },
+    '0005_artifacts': { up: (db) => createArtifactSchema(db, dialect) },
+    '0006_caches': { up: (db) => createCacheSchema(db, dialect) },
+    '0007_artifact_use': { up: addArtifactUse },
+    '0008_job_summary': { up: createJobSummaries },
   };
   return { getMigrations: async () => migrations };
 }

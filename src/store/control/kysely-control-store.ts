@@ -26,6 +26,9 @@ import type {
 import { controlMigrations } from './control-migrations.js';
 import type { ControlDialect } from './control-migrations.js';
 import { AuditQueries } from './audit-queries.js';
+import { ArtifactQueries } from './artifact-queries.js';
+import { ArtifactRetentionQueries } from './artifact-retention-queries.js';
+import { CacheQueries } from './cache-queries.js';
 import { IdentityQueries } from './identity-queries.js';
 import { LogQueries } from './log-queries.js';
 import { SecretQueries } from './secret-queries.js';
@@ -63,6 +66,9 @@ export class KyselyControlStore implements ControlStore {
   readonly identity: IdentityQueries;
   readonly secrets: SecretQueries;
   readonly audit: AuditQueries;
+  readonly artifacts: ArtifactQueries;
+  readonly caches: CacheQueries;
+  readonly artifactRetention: ArtifactRetentionQueries;
   private closed = false;
 
   constructor(
@@ -77,6 +83,9 @@ export class KyselyControlStore implements ControlStore {
     this.identity = new IdentityQueries(db);
     this.secrets = new SecretQueries(db);
     this.audit = new AuditQueries(db);
+    this.artifacts = new ArtifactQueries(db, dialect);
+    this.caches = new CacheQueries(db);
+    this.artifactRetention = new ArtifactRetentionQueries(db);
   }
 
   // ── schema ──────────────────────────────────────────────────────────────────────────────
@@ -255,6 +264,21 @@ export class KyselyControlStore implements ControlStore {
   async deleteJobs(runId: number, keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     await this.db.deleteFrom('jobs').where('run_id', '=', runId).where('key', 'in', keys).execute();
+    await this.db.deleteFrom('job_summaries').where('run_id', '=', runId).where('job_key', 'in', keys).execute();
+  }
+
+  /** Insert or replace: a job retried on another lease brings its own summary. */
+  async saveJobSummary(runId: number, jobKey: string, summary: string, now: number): Promise<void> {
+    await this.db
+      .insertInto('job_summaries')
+      .values({ run_id: runId, job_key: jobKey, summary, created_at: now })
+      .onConflict((oc) => oc.columns(['run_id', 'job_key']).doUpdateSet({ summary, created_at: now }))
+      .execute();
+  }
+
+  async getJobSummary(runId: number, jobKey: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('job_summaries').select('summary').where('run_id', '=', runId).where('job_key', '=', jobKey).executeTakeFirst();
+    return row?.summary;
   }
 
   async updateRunIf(id: number, from: readonly RunRecord['status'][], patch: ConditionalRunPatch): Promise<boolean> {
@@ -323,6 +347,7 @@ export class KyselyControlStore implements ControlStore {
       if (!row) return undefined;
       if (resetJobKeys.length > 0) {
         await trx.deleteFrom('jobs').where('run_id', '=', id).where('key', 'in', resetJobKeys).execute();
+        await trx.deleteFrom('job_summaries').where('run_id', '=', id).where('job_key', 'in', resetJobKeys).execute();
         await trx.updateTable('job_queue').set({ status: 'archived' }).where('run_id', '=', id).where('job_key', 'in', resetJobKeys).execute();
       }
       return toServerRun(row);

@@ -1,12 +1,16 @@
 import type { Generated } from 'kysely';
+import type { ArtifactTables } from './artifact-schema.js';
+import type { CacheTables } from './cache-schema.js';
 import type { IdentityTables } from './identity-schema.js';
+import type { JobSummaryTables } from './job-summary-schema.js';
+import type { PeriodicClaimTables } from './periodic-claim-schema.js';
 
 /**
  * The control plane's tables as Kysely sees them, column for column (control-migrations.ts
  * creates them). Times are epoch milliseconds (bigint in PostgreSQL, read back as numbers),
  * booleans are 0/1 integers and JSON values are text, so both dialects hold the same values.
  */
-export interface ControlDatabase extends IdentityTables {
+export interface ControlDatabase extends IdentityTables, ArtifactTables, CacheTables, PeriodicClaimTables, JobSummaryTables {
   projects: ProjectsTable;
   runs: RunsTable;
   jobs: JobsTable;

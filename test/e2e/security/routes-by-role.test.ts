@@ -3,8 +3,9 @@
 // say must happen, does. The expectation is computed from those two tables, so adding a route
 // or changing a rule changes what this test demands; a route without a rule fails it.
 import assert from 'node:assert/strict';
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { collectArtifactFiles, packArtifact } from '../../../src/artifacts/index.js';
 import { createApi } from '../../../src/server/api/create-api.js';
 import type { RequestGuard } from '../../../src/server/api/request-guard.js';
 import type { RouteRule } from '../../../src/server/api/route-permissions.js';
@@ -14,6 +15,7 @@ import type { ProjectRole } from '../../../src/server/auth/permissions.js';
 import { PERMISSIONS, PROJECT_ROLES } from '../../../src/server/auth/permissions.js';
 import type { Reply } from '../support/callers.js';
 import { call, login, PASSWORD, upgrade } from '../support/callers.js';
+import { workdir } from '../support/cli.js';
 import type { ServerProcess } from '../support/control-plane.js';
 import { gitRepo, startServer } from '../support/control-plane.js';
 
@@ -119,6 +121,7 @@ before(async () => {
   assert.equal(scoped.status, 201, scoped.text);
   byName('api-viewer').token = scoped.json<{ token: string }>().token;
   bystanderRefresh = (await login(server, 'bystander', PASSWORD)).refreshToken;
+  await uploadWalkArtifact(byName('runner').token as string);
 
   const doc = (await call(server, 'GET', '/api/v1/openapi.json')).json<{ paths: Record<string, Record<string, { requestBody?: { required?: boolean } }>> }>();
   for (const [path, operations] of Object.entries(doc.paths)) {
@@ -130,6 +133,27 @@ before(async () => {
 after(async () => {
   await server.stop();
 });
+
+/** The walk's run gets an artifact the way a runner makes one (lease, upload, commit), so its download routes have something to serve. */
+async function uploadWalkArtifact(token: string): Promise<void> {
+  const polled = await call(server, 'POST', '/api/v1/runner/poll', { token, body: { free: 1, running: [], waitMs: 10_000 } });
+  const leaseId = polled.json<{ jobs: { leaseId: string }[] }>().jobs[0]?.leaseId;
+  assert.ok(leaseId, polled.text);
+  const dir = workdir({ 'dist/a.txt': 'walk' });
+  const chunks: Buffer[] = [];
+  for await (const chunk of packArtifact(dir, await collectArtifactFiles(dir, ['dist'])).stream) chunks.push(chunk);
+  const archive = Buffer.concat(chunks);
+  const digest = `sha256:${createHash('sha256').update(archive).digest('hex')}`;
+  const lease = `/api/v1/runner/leases/${leaseId}`;
+  const started = await call(server, 'POST', `${lease}/artifacts`, { token, body: { name: WALK_ARTIFACT, digest, size: archive.length } });
+  const { uploadId } = started.json<{ uploadId: string }>();
+  const sent = await fetch(`${server.url}${lease}/artifacts/uploads/${uploadId}?offset=0`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, body: archive });
+  assert.equal(sent.status, 200, await sent.text());
+  const committed = await call(server, 'POST', `${lease}/artifacts/uploads/${uploadId}/commit`, { token });
+  assert.equal(committed.status, 200, committed.text);
+  const result = { status: 'success', attempts: 1, exitCode: 0, error: null, outputs: {}, rollbackStatus: null, logLines: 0 };
+  assert.equal((await call(server, 'POST', `${lease}/result`, { token, body: result })).status, 200);
+}
 
 test('the OpenAPI document lists exactly the routes that have a rule: every guarded one, and the public ones it documents', () => {
   const guarded = Object.entries(ROUTE_RULES).filter(([, rule]) => rule !== PUBLIC).map(([key]) => key);
@@ -188,7 +212,16 @@ function tokenBody(caller: Caller, name: string): unknown {
  * stands on get throwaway targets: a member re-added, a secret re-written, a token or a
  * session of their own. A route that needs a body and has none here fails the walk.
  */
+const WALK_ARTIFACT = 'walk-artifact';
 const FIXTURES: Record<string, (caller: Caller) => Fixture | Promise<Fixture>> = {
+  'GET /api/v1/runs/:id/artifacts/:name': () => ({ params: { name: WALK_ARTIFACT } }),
+  'GET /api/v1/runs/:id/artifacts/:name/sbom': () => ({ params: { name: WALK_ARTIFACT } }),
+  'POST /api/v1/runner/leases/:lease/artifacts': () => ({ body: { name: 'walked', digest: `sha256:${'0'.repeat(64)}`, size: 1 } }),
+  'PUT /api/v1/runner/leases/:lease/artifacts/uploads/:upload': () => ({ body: 'x', params: { upload: randomUUID() } }),
+  'POST /api/v1/runner/leases/:lease/artifacts/uploads/:upload/commit': () => ({ params: { upload: randomUUID() } }),
+  'POST /api/v1/runner/leases/:lease/caches/lookup': () => ({ body: { key: 'walk-key', restoreKeys: ['walk-'], version: 'v1' } }),
+  'POST /api/v1/runner/leases/:lease/caches/archives': () => ({ body: 'x' }),
+  'POST /api/v1/runner/leases/:lease/caches/commit': () => ({ body: { key: 'walk-key', version: 'v1', digest: `sha256:${'0'.repeat(64)}`, size: 1 } }),
   'POST /api/v1/auth/login': () => ({ body: { username: 'bystander', password: PASSWORD } }),
   'POST /api/v1/auth/refresh': () => ({ body: { refreshToken: bystanderRefresh } }),
   'POST /api/v1/auth/logout': ownSession,
@@ -211,6 +244,8 @@ const FIXTURES: Record<string, (caller: Caller) => Fixture | Promise<Fixture>> =
   'DELETE /api/v1/tokens/:id': tokenToRevoke,
   'POST /api/v1/users': (caller) => ({ body: { username: `user-by-${caller.name}`, password: PASSWORD } }),
   'PATCH /api/v1/users/:username': () => ({ body: {} }),
+  // A dry run: the walk must not delete the artifacts other routes' fixtures use.
+  'POST /api/v1/admin/artifacts/cleanup': () => ({ body: { dryRun: true } }),
   'POST /api/v1/runners/register': (caller) => ({ body: { name: `runner-by-${caller.name}`, labels: ['walk-only'], capacity: 1, version: 'test' } }),
   'POST /api/v1/runner/poll': () => ({ body: { free: 0, running: [], waitMs: 0 } }),
   'POST /api/v1/runner/leases/:lease/logs': () => ({ body: { offset: 0, lines: [] } }),
@@ -252,6 +287,8 @@ function defaultParam(key: string, name: string): string {
       return 'no-such-lease';
     case 'provider':
       return 'github';
+    case 'digest':
+      return `sha256:${'0'.repeat(64)}`;
   }
   throw new Error(`the walk has no value for :${name} in ${key}: add one to FIXTURES`);
 }

@@ -1,5 +1,6 @@
 // `deploylite runner --executor docker` against a real server: image jobs run in containers on podman's Docker
-// Engine API, and a runner killed mid-job finds and removes that job's containers and network when it starts again.
+// Engine API, `reuse-container` jobs of one project share a warm container (and other projects' jobs do not), and a
+// runner killed mid-job finds and removes that job's containers and network when it starts again.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -49,6 +50,23 @@ test("an image job runs in its container on the docker runner and its output rea
   assert.ok(log.includes('exec nc -ll -p 8080 -e echo pong'), log.join('\n'));
   assert.ok(log.some((line) => /^in [0-9a-f]{12}$/.test(line)), log.join('\n'));
   assert.deepEqual(await labelledObjects([RUNNER_LABEL, `deploylite.run=${id}`]), { containers: [], networks: [] });
+});
+
+test('reuse-container jobs of one project reuse the warm container on the runner, without the last job\'s files; another project does not', async () => {
+  const pipeline = `jobs:\n  build:\n    image: ${TEST_IMAGE}\n    reuse-container: true\n    steps: [{ run: 'echo "in $(hostname)"; ls; echo made > left.txt; echo left > /tmp/left' }]\n`;
+  const hostOf = async (id: number) => {
+    const run = await waitForRun(server, id, isFinal, 60_000);
+    assert.equal(run.status, 'success', JSON.stringify(run) + runner.cli.stderr());
+    const log = (await jobLog(server, id, 'build')).map((line) => line.text);
+    assert.ok(!log.includes('left.txt'), `a previous job's file is in the workspace: ${log.join('\n')}`);
+    return log.find((line) => /^in [0-9a-f]{12}$/.test(line));
+  };
+  const first = await hostOf(await startRun('warm-a', pipeline));
+  assert.ok(first !== undefined);
+  const { id: again } = await server.api<{ id: number }>('POST', '/api/v1/projects/warm-a/runs', {}, 201);
+  assert.equal(await hostOf(again), first, 'the second job of the project did not get the warm container');
+  const other = await hostOf(await startRun('warm-b', pipeline));
+  assert.notEqual(other, first, "another project's job got project warm-a's container");
 });
 
 test('a runner killed with SIGKILL mid-job removes that job’s containers and network when it starts again', async () => {

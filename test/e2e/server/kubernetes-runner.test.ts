@@ -37,7 +37,7 @@ async function startRun(project: string, pipeline: string): Promise<number> {
   return id;
 }
 
-test("an image job runs as Kubernetes Jobs on the runner and its output reaches the run's log", async () => {
+test("an image job runs as a Kubernetes Job on the runner and its output reaches the run's log", async () => {
   const id = await startRun('imaged', `jobs:\n  build:\n    image: busybox:1.36\n    steps: [{ run: 'echo "version $(cat VERSION) in $(pwd)"' }]\n`);
   const run = await waitForRun(server, id, isFinal, 60_000);
   assert.equal(run.status, 'success', JSON.stringify(run) + runner.cli.stderr());

@@ -1,7 +1,7 @@
 /**
  * A fake Kubernetes API server for the kubernetes executor's tests: a real HTTP server on loopback that implements
  * only what the executor calls — ConfigMaps (create, list by label, delete), batch/v1 Jobs (create, get, list by
- * label, delete with a propagation policy), pods (list by `job-name`, get, log with `follow=true`). Request bodies are
+ * label, delete with a propagation policy), pods (list by `job-name`, get, log with `follow=true`, exec). Request bodies are
  * validated against the Kubernetes OpenAPI schema (kubernetes-models' generated validators) plus the apiserver rules
  * the schema leaves out; responses are built from test/fixtures/kubernetes (see its README for their origin).
  *
@@ -10,6 +10,14 @@
  * configMap) bound at their mount paths and the container's env, so tests see real output and exit codes. The
  * container image is recorded, not pulled: every "image" is this machine's /usr. The pod goes Pending (init
  * containers) → Running → Succeeded/Failed, as the kubelet reports it.
+ *
+ * pods/exec is served over WebSocket as the API server and kubelet serve it (see `serveExec`): the subprotocol is
+ * negotiated from the client's list (v5.channel.k8s.io, else v4.channel.k8s.io; older ones, whose error channel is
+ * not JSON, are refused), every binary message starts with its channel byte (0 stdin, 1 stdout, 2 stderr, 3 status,
+ * 255 close in v5), and the command's end is a `Status` on channel 3 — `Success`, or `Failure` with reason
+ * `NonZeroExitCode` and a cause `{reason: "ExitCode", message: "<code>"}` — after which the server closes the socket.
+ * The command runs inside the running container's sandbox (nsenter into its PID and mount namespaces, which needs
+ * root, as the tests have), with the container's env, in its working directory, like `runc exec`.
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
@@ -19,7 +27,10 @@ import { execFileSync } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:https';
 import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { constants as osConstants } from 'node:os';
+import type { WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job as JobModel } from 'kubernetes-models/batch/v1/Job';
@@ -47,6 +58,10 @@ interface FakePod {
   readonly followers: Map<string, Set<ServerResponse>>;
   readonly root: string;
   process?: ChildProcess;
+  /** Host PID of the running container's first process: where an exec enters its namespaces. */
+  sandboxPid?: number;
+  /** Env and working directory of the running container, which an exec inherits. */
+  runningContainer?: Json;
   deleted: boolean;
 }
 
@@ -55,8 +70,24 @@ interface FakeJob {
   readonly pod: FakePod;
 }
 
+/** One pods/exec session as the fake served it. */
+export interface RecordedExec {
+  readonly pod: string;
+  readonly container: string;
+  readonly command: string[];
+  /** The negotiated WebSocket subprotocol. */
+  readonly protocol: string;
+  /** The Status sent on channel 3, once the command ended. */
+  status?: Json;
+}
+
+const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+
 export class FakeKubernetes {
   readonly requests: RecordedRequest[] = [];
+  readonly execs: RecordedExec[] = [];
+  private readonly execProcesses = new Set<ChildProcess>();
+  private readonly sockets = new WebSocketServer({ noServer: true, handleProtocols: (offered) => [...offered].find((protocol) => EXEC_PROTOCOLS.includes(protocol)) ?? false });
   /** Job manifests as created, in order. */
   readonly createdJobs: Json[] = [];
   private readonly jobs = new Map<string, FakeJob>();
@@ -77,12 +108,18 @@ export class FakeKubernetes {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(this.scratch, 'key.pem'), '-out', join(this.scratch, 'cert.pem')], { stdio: 'ignore' });
     this.certificate = readFileSync(join(this.scratch, 'cert.pem'), 'utf8');
     this.server = createServer({ key: readFileSync(join(this.scratch, 'key.pem')), cert: this.certificate }, (request, response) => void this.handle(request, response));
+    this.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(request, socket, head));
   }
 
   static async start(): Promise<FakeKubernetes> {
     const fake = new FakeKubernetes();
     await new Promise<void>((done) => fake.server.listen(0, '127.0.0.1', done));
     return fake;
+  }
+
+  /** The CA a client must trust to talk to the fake. */
+  get caCertificate(): string {
+    return this.certificate;
   }
 
   get url(): string {
@@ -129,6 +166,8 @@ export class FakeKubernetes {
 
   async stop(): Promise<void> {
     for (const job of this.jobs.values()) job.pod.process?.kill('SIGKILL');
+    for (const child of this.execProcesses) child.kill('SIGKILL');
+    for (const client of this.sockets.clients) client.terminate();
     this.server.closeAllConnections();
     await new Promise<void>((done) => this.server.close(() => done()));
     rmSync(this.scratch, { recursive: true, force: true });
@@ -279,9 +318,16 @@ export class FakeKubernetes {
     }
     if (pod.deleted) return;
     const [container] = spec.containers as Json[];
-    pod.object.status.phase = 'Running';
-    pod.object.status.containerStatuses = [{ ...waitingStatus(container!, ''), state: { running: { startedAt: new Date().toISOString() } }, ready: true, started: true }];
-    const exitCode = await this.runContainer(pod, container!, volumes);
+    const exited = this.runContainer(pod, container!, volumes);
+    // Running once the container's process exists (as the kubelet reports it after the runtime started it).
+    let ended = false;
+    void exited.then(() => (ended = true));
+    while (pod.sandboxPid === undefined && !ended) await sleep(5);
+    if (!ended) {
+      pod.object.status.phase = 'Running';
+      pod.object.status.containerStatuses = [{ ...waitingStatus(container!, ''), state: { running: { startedAt: new Date().toISOString() } }, ready: true, started: true }];
+    }
+    const exitCode = await exited;
     pod.object.status.containerStatuses = [terminatedStatus(container!, exitCode, undefined)];
     this.finishPod(job, exitCode === 0 ? 'Succeeded' : 'Failed');
   }
@@ -308,15 +354,24 @@ export class FakeKubernetes {
     if (container.workingDir !== undefined) args.push('--chdir', container.workingDir as string);
     const log: Buffer[] = [];
     pod.logs.set(container.name as string, log);
-    const child = spawn('bwrap', [...args, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // --info-fd: bwrap reports the sandbox's first process, whose namespaces an exec enters.
+    const child = spawn('bwrap', ['--info-fd', '3', ...args, ...argv], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     pod.process = child;
+    pod.sandboxPid = undefined;
+    pod.runningContainer = container;
+    let info = '';
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => {
+      info += chunk.toString('utf8');
+      const pid = /"child-pid":\s*(\d+)/.exec(info)?.[1];
+      if (pid !== undefined) pod.sandboxPid = Number(pid);
+    });
     // The kubelet writes both streams to one log.
     const append = (chunk: Buffer) => {
       log.push(chunk);
       for (const follower of pod.followers.get(container.name as string) ?? []) follower.write(chunk);
     };
-    child.stdout.on('data', append);
-    child.stderr.on('data', append);
+    child.stdout?.on('data', append);
+    child.stderr?.on('data', append);
     return new Promise((done) => {
       child.on('close', (code, signal) => {
         for (const follower of pod.followers.get(container.name as string) ?? []) follower.end();
@@ -364,6 +419,67 @@ export class FakeKubernetes {
     followers.add(response);
     pod.followers.set(containerName, followers);
     response.on('close', () => followers.delete(response));
+  }
+
+  /** pods/exec arrives as a WebSocket upgrade; anything else upgraded is not an API the fake serves. */
+  private upgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
+    const url = new URL(request.url ?? '/', 'http://fake');
+    this.requests.push({ method: request.method ?? '', path: url.pathname, query: url.searchParams, ...(request.headers.authorization !== undefined ? { authorization: request.headers.authorization } : {}) });
+    const refuse = (status: number, body: Json) => {
+      const text = JSON.stringify(body);
+      socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+    };
+    if (request.headers.authorization !== `Bearer ${this.token}`) return refuse(401, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+    const match = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
+    if (match === null || request.method !== 'GET') return refuse(404, notFound('', '', '', `the server could not find the requested resource (${request.method} ${url.pathname})`));
+    const [namespace, name] = [decodeURIComponent(match[1]!), decodeURIComponent(match[2]!)];
+    const pod = this.findPod(namespace, name);
+    if (pod === undefined) return refuse(404, notFound(name, '', 'pods'));
+    const command = url.searchParams.getAll('command');
+    const containerName = url.searchParams.get('container') ?? (pod.object.spec.containers[0].name as string);
+    if (command.length === 0) return refuse(400, statusObject('status-waiting', 'you must specify at least 1 command'));
+    if (url.searchParams.get('tty') === 'true') return refuse(400, statusObject('status-waiting', 'the fake does not serve tty execs'));
+    const running = (pod.object.status.containerStatuses as Json[]).find((entry) => entry.name === containerName)?.state?.running;
+    if (running === undefined || pod.sandboxPid === undefined || pod.runningContainer?.name !== containerName) {
+      return refuse(400, statusObject('status-waiting', `unable to upgrade connection: container not found ("${containerName}")`));
+    }
+    // The real handshake takes the first protocol the client offers that the server supports; none is an error.
+    const offered = String(request.headers['sec-websocket-protocol'] ?? '').split(',').map((entry) => entry.trim());
+    if (!offered.some((protocol) => EXEC_PROTOCOLS.includes(protocol))) return refuse(400, statusObject('status-waiting', `requested protocol(s) are not supported: [${offered.join(' ')}]; supports [${EXEC_PROTOCOLS.join(' ')}]`));
+    this.sockets.handleUpgrade(request, socket, head, (ws) => this.serveExec(ws, pod, containerName, command, url.searchParams.get('stdin') === 'true'));
+  }
+
+  /** Runs the command in the container's namespaces, its streams multiplexed on the socket, its end as a Status on channel 3. */
+  private serveExec(ws: WebSocket, pod: FakePod, container: string, command: string[], withStdin: boolean): void {
+    const record: RecordedExec = { pod: pod.object.metadata.name as string, container, command, protocol: ws.protocol };
+    this.execs.push(record);
+    const spec = pod.runningContainer!;
+    const env = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${pod.object.metadata.name as string}`, ...((spec.env ?? []) as Json[]).map((variable) => `${variable.name as string}=${(variable.value ?? '') as string}`)];
+    const args = ['--target', String(pod.sandboxPid), '--pid', '--mount', '--root', ...(spec.workingDir !== undefined ? [`--wdns=${spec.workingDir as string}`] : []), '--', 'env', '-i', ...env, ...command];
+    const child = spawn('nsenter', args, { stdio: [withStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    this.execProcesses.add(child);
+    const frame = (channel: number, data: Buffer) => {
+      if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.of(channel), data]));
+    };
+    child.stdout?.on('data', (chunk: Buffer) => frame(1, chunk));
+    child.stderr?.on('data', (chunk: Buffer) => frame(2, chunk));
+    child.stdin?.on('error', () => {});
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!isBinary || data.length === 0) return;
+      if (data[0] === 0) child.stdin?.write(data.subarray(1));
+      // v5 only: the client half-closes a stream (stdin) with 255 and the stream's number.
+      else if (data[0] === 255 && data[1] === 0 && ws.protocol === 'v5.channel.k8s.io') child.stdin?.end();
+    });
+    child.on('close', (code, signal) => {
+      this.execProcesses.delete(child);
+      // A process killed by a signal is reported by the runtime as 128 + its number, like a shell would.
+      const exitCode = code ?? 128 + (signal !== null ? osConstants.signals[signal] : 9);
+      record.status = exitCode === 0
+        ? { metadata: {}, status: 'Success' }
+        : { metadata: {}, status: 'Failure', message: `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${exitCode}`, reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: String(exitCode) }] } };
+      frame(3, Buffer.from(JSON.stringify(record.status)));
+      ws.close(1000);
+    });
   }
 
   private findPod(namespace: string, name: string): FakePod | undefined {

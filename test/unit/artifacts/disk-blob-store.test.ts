@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -53,6 +54,29 @@ test('a reader that stops early closes the blob file', async () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(await openFiles(), before);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('adoptFile moves an already hashed file into place without a copy; a file of another size is refused and left alone', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'disk-blob-store-'));
+  try {
+    const store = new DiskBlobStore({ root });
+    const bytes = patternBytes(5000);
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}` as const;
+    const staged = join(root, 'staged.part');
+    await writeFile(staged, bytes);
+    await assert.rejects(store.adoptFile(staged, { digest, size: 4999 }), { code: 'blob.size-mismatch' });
+    assert.equal(await store.has(digest), false);
+    const inode = (await stat(staged)).ino;
+    assert.equal((await store.adoptFile(staged, { digest, size: 5000 }))?.digest, digest);
+    const hex = digestHex(digest);
+    assert.equal((await stat(join(root, 'blobs', 'sha256', hex.slice(0, 2), hex))).ino, inode);
+    assert.deepEqual(await readdir(root).then((names) => names.filter((name) => name.endsWith('.part'))), []);
+    const read: Buffer[] = [];
+    for await (const chunk of await store.get(digest)) read.push(chunk as Buffer);
+    assert.deepEqual(Buffer.concat(read), Buffer.from(bytes));
   } finally {
     await rm(root, { recursive: true, force: true });
   }

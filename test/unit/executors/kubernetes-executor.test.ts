@@ -1,6 +1,6 @@
-// The kubernetes executor against the fake API server (test/e2e/support/fake-kubernetes.ts): a real HTTP server on
-// loopback that validates the Job manifests against the Kubernetes OpenAPI schema and runs their pods with
-// bubblewrap. Not a real cluster: see docs/executors.md.
+// The kubernetes executor against the fake API server (test/e2e/support/fake-kubernetes.ts): a real HTTPS server on
+// loopback that validates the Job manifests against the Kubernetes OpenAPI schema, runs their pods with bubblewrap
+// and serves pods/exec over WebSocket. Not a real cluster: see docs/executors.md.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,25 +38,27 @@ async function open(runnerId = 'unit'): Promise<KubernetesExecutor> {
 
 async function run(executor: KubernetesExecutor, workspace: Awaited<ReturnType<KubernetesExecutor['prepareJob']>>, step: Partial<StepCommand> & { script: string }, signal = new AbortController().signal) {
   const lines: string[] = [];
-  const outcome: StepOutcome = await executor.runStep(workspace, { env: {}, shell: 'sh', ...step }, { onLine: (_stream, line) => lines.push(line) }, signal);
+  const outcome: StepOutcome = await executor.runStep(workspace, { env: {}, shell: 'sh', ...step }, { onLine: (stream, line) => lines.push(`${stream} ${line}`) }, signal);
   return { outcome, lines };
 }
 
-test('steps run as batch/v1 Jobs: output, per-step exit codes, env, outputs, the checkout in the workspace', async () => {
+test('a job is one batch/v1 Job; its steps are exec\'d in its pod: streams, exit codes, env, outputs, files kept between steps', async () => {
   const executor = await open();
+  const jobsBefore = fake.createdJobs.length;
+  const execsBefore = fake.execs.length;
   const workspace = await executor.prepareJob(job());
   try {
     const first = await run(executor, workspace, {
-      script: 'echo "hello $GREETING"; cat checkout.txt; pwd; echo "answer=42" >> "$DEPLOYLITE_OUTPUT"; echo "NEXT=yes" >> "$DEPLOYLITE_ENV"; echo oops >&2',
+      script: 'echo "hello $GREETING"; cat checkout.txt; pwd; echo "answer=42" >> "$DEPLOYLITE_OUTPUT"; echo "NEXT=yes" >> "$GITHUB_ENV"; echo oops >&2; echo made > made.txt',
       env: { GREETING: 'pod' },
     });
-    assert.deepEqual(first.lines, ['hello pod', 'from the runner', '/workspace', 'oops']);
+    assert.deepEqual(first.lines, ['stdout hello pod', 'stdout from the runner', 'stdout /workspace', 'stderr oops']);
     assert.equal(first.outcome.exitCode, 0);
     assert.deepEqual(first.outcome.outputs, { answer: '42' });
     assert.deepEqual(first.outcome.env, { NEXT: 'yes' });
 
-    const failing = await run(executor, workspace, { script: 'echo before; exit 3' });
-    assert.deepEqual(failing.lines, ['before']);
+    const failing = await run(executor, workspace, { script: 'cat made.txt; exit 3' });
+    assert.deepEqual(failing.lines, ['stdout made']);
     assert.equal(failing.outcome.exitCode, 3);
     assert.equal(failing.outcome.timedOut, false);
 
@@ -66,49 +68,81 @@ test('steps run as batch/v1 Jobs: output, per-step exit codes, env, outputs, the
   } finally {
     await executor.cleanupJob(workspace);
   }
-  const [manifest] = fake.createdJobs.slice(-3);
-  assert.equal(manifest!.apiVersion, 'batch/v1');
-  assert.equal(manifest!.spec.backoffLimit, 0);
-  assert.equal(manifest!.spec.template.spec.restartPolicy, 'Never');
-  assert.equal(typeof manifest!.spec.ttlSecondsAfterFinished, 'number');
-  assert.equal(manifest!.spec.template.spec.initContainers[0].image, 'busybox:1.36');
-  assert.deepEqual(Object.keys(manifest!.metadata.labels).sort(), ['deploylite.job', 'deploylite.run', 'deploylite.runner']);
-  assert.equal(manifest!.metadata.namespace, 'ci');
-  // cleanupJob removed the step Jobs and the workspace ConfigMap.
+  assert.equal(fake.createdJobs.length, jobsBefore + 1);
+  const manifest = fake.createdJobs.at(-1)!;
+  assert.equal(manifest.apiVersion, 'batch/v1');
+  assert.equal(manifest.spec.backoffLimit, 0);
+  assert.equal(manifest.spec.template.spec.restartPolicy, 'Never');
+  assert.equal(typeof manifest.spec.ttlSecondsAfterFinished, 'number');
+  assert.equal(manifest.spec.template.spec.initContainers[0].image, 'busybox:1.36');
+  assert.equal(manifest.spec.template.spec.containers[0].image, 'busybox:1.36');
+  assert.deepEqual(Object.keys(manifest.metadata.labels).sort(), ['deploylite.job', 'deploylite.run', 'deploylite.runner']);
+  assert.equal(manifest.metadata.namespace, 'ci');
+  // The step's script and env went over stdin, not into the exec URL the API server logs.
+  const execs = fake.execs.slice(execsBefore);
+  assert.ok(execs.every((exec) => exec.protocol === 'v5.channel.k8s.io' && exec.container === 'job'));
+  assert.ok(!execs.some((exec) => exec.command.join(' ').includes('GREETING')));
+  assert.ok(execs.some((exec) => exec.status?.reason === 'NonZeroExitCode' && exec.status.details.causes[0].message === '3'));
+  // cleanupJob deleted the Job with a propagation policy (so its pod goes too) and the workspace ConfigMap.
+  const deletion = fake.requests.find((request) => request.method === 'DELETE' && request.path.endsWith(`/jobs/${manifest.metadata.name as string}`));
+  assert.equal(deletion?.query.get('propagationPolicy'), 'Background');
   assert.deepEqual(fake.objects(), { jobs: [], configMaps: [] });
 });
 
-test('a step timeout sets activeDeadlineSeconds and deletes the Job with propagationPolicy Foreground', async () => {
+test('a step timeout kills the step\'s whole process group in the pod; the job\'s next step still runs there', async () => {
   const executor = await open();
   const workspace = await executor.prepareJob(job());
   try {
     const started = Date.now();
-    const { outcome, lines } = await run(executor, workspace, { script: 'echo started; sleep 30', timeoutMs: 1500 });
+    const { outcome, lines } = await run(executor, workspace, { script: 'sleep 31 & echo started; sleep 30', timeoutMs: 1500 });
     assert.equal(outcome.timedOut, true);
     assert.equal(outcome.exitCode, null);
     assert.ok(Date.now() - started < 10_000);
-    assert.deepEqual(lines, ['started']);
-    const manifest = fake.createdJobs.at(-1)!;
-    assert.equal(manifest.spec.activeDeadlineSeconds, 2);
-    const deletion = fake.requests.find((request) => request.method === 'DELETE' && request.path.endsWith(`/jobs/${manifest.metadata.name as string}`));
-    assert.equal(deletion?.query.get('propagationPolicy'), 'Foreground');
+    assert.deepEqual(lines, ['stdout started']);
+    const next = await run(executor, workspace, { script: 'ps -eo args | grep -c "^sleep 3[01]" || true' });
+    assert.deepEqual(next.lines, ['stdout 0']);
+    assert.ok(fake.execs.some((exec) => exec.command.includes('deploylite-kill') && exec.command.join(' ').includes('kill -TERM')));
   } finally {
     await executor.cleanupJob(workspace);
   }
 });
 
-test('cancelling a step deletes its Job; the pod is stopped', async () => {
+test('cancelling a step that ignores SIGTERM kills it after the grace period', async () => {
   const executor = await open();
   const workspace = await executor.prepareJob(job());
   try {
     const controller = new AbortController();
     const lines: string[] = [];
-    const running = executor.runStep(workspace, { env: {}, shell: 'sh', script: 'echo waiting; sleep 30' }, { onLine: (_s, line) => { lines.push(line); if (line === 'waiting') controller.abort(); } }, controller.signal);
-    const outcome = await running;
+    const started = Date.now();
+    const outcome = await executor.runStep(workspace, { env: {}, shell: 'sh', script: 'trap "" TERM; echo waiting; sleep 30' }, { onLine: (_s, line) => { lines.push(line); if (line === 'waiting') controller.abort(); } }, controller.signal);
     assert.equal(outcome.cancelled, true);
-    const name = fake.createdJobs.at(-1)!.metadata.name as string;
-    assert.ok(fake.requests.some((request) => request.method === 'DELETE' && request.path.endsWith(`/jobs/${name}`) && request.query.get('propagationPolicy') === 'Foreground'));
-    assert.ok(!fake.objects().jobs.includes(name));
+    assert.ok(Date.now() - started < 10_000);
+    assert.ok(fake.execs.some((exec) => exec.command.join(' ').includes('kill -KILL')));
+    const after = await run(executor, workspace, { script: 'ps -eo args | grep -c "^sleep 30" || true' });
+    assert.deepEqual(after.lines, ['stdout 0']);
+  } finally {
+    await executor.cleanupJob(workspace);
+  }
+  assert.deepEqual(fake.objects(), { jobs: [], configMaps: [] });
+});
+
+test('the fake serves pods/exec like the API server: v4 when the client offers only v4, the exit code as a Status on channel 3', async () => {
+  const executor = await open();
+  const workspace = await executor.prepareJob(job());
+  try {
+    await run(executor, workspace, { script: 'true' });
+    const pod = fake.execs.at(-1)!.pod;
+    const { default: WebSocket } = await import('ws');
+    const query = 'command=sh&command=-c&command=echo%20out%3B%20echo%20err%20%3E%262%3B%20exit%205&container=job&stdout=true&stderr=true';
+    const socket = new WebSocket(`${fake.url.replace('https', 'wss')}/api/v1/namespaces/ci/pods/${pod}/exec?${query}`, ['v4.channel.k8s.io'], { headers: { authorization: `Bearer ${fake.token}` }, ca: fake.caCertificate });
+    const frames: [number, string][] = [];
+    socket.on('message', (data: Buffer) => frames.push([data[0]!, data.subarray(1).toString()]));
+    await new Promise((done) => socket.on('close', done));
+    assert.equal(socket.protocol, 'v4.channel.k8s.io');
+    assert.deepEqual(frames.slice(0, 2).sort(), [[1, 'out\n'], [2, 'err\n']]);
+    const status = JSON.parse(frames.at(-1)![1]) as { status: string; reason: string; details: { causes: { reason: string; message: string }[] } };
+    assert.equal(frames.at(-1)![0], 3);
+    assert.deepEqual([status.status, status.reason, status.details.causes], ['Failure', 'NonZeroExitCode', [{ reason: 'ExitCode', message: '5' }]]);
   } finally {
     await executor.cleanupJob(workspace);
   }
@@ -194,7 +228,7 @@ test('an image the cluster cannot pull fails the step with the kubelet\'s reason
   try {
     const { outcome } = await run(executor, workspace, { script: 'echo never' });
     assert.equal(outcome.exitCode, null);
-    assert.match(outcome.error ?? '', /the step's image could not be pulled: ErrImagePull .*registry\.invalid\/nope:1/);
+    assert.match(outcome.error ?? '', /the job's image could not be pulled: ErrImagePull .*registry\.invalid\/nope:1/);
   } finally {
     await executor.cleanupJob(workspace);
   }

@@ -37,3 +37,12 @@ test('bad settings are errors naming the setting, and a DSN password never shows
   const dir = workdir({ 'c.yaml': 'lease:\n  tll: 5s\n' });
   assert.throws(() => resolveServerSettings({ ...noFlags, config: join(dir, 'c.yaml') }, {}, dir), /unknown setting "lease\.tll"/);
 });
+
+test('artifact retention: 20 versions, 30 days idle and no size cap unless the file or environment says otherwise', () => {
+  assert.deepEqual(resolveServerSettings(noFlags, {}, '/').artifactRetention, { keepVersions: 20, maxIdleMs: 30 * 24 * 3600 * 1000 });
+  const dir = workdir({ 'c.yaml': 'artifacts:\n  retention:\n    keepVersions: 5\n    maxIdle: 7d\n    maxTotalSize: 50G\n' });
+  const fromFile = resolveServerSettings({ ...noFlags, config: join(dir, 'c.yaml') }, { DEPLOYLITE_ARTIFACTS_KEEP_VERSIONS: '3' }, dir);
+  assert.deepEqual(fromFile.artifactRetention, { keepVersions: 3, maxIdleMs: 7 * 24 * 3600 * 1000, maxTotalBytes: 50 * 1024 ** 3 });
+  assert.throws(() => resolveServerSettings(noFlags, { DEPLOYLITE_ARTIFACTS_KEEP_VERSIONS: '0' }, '/'), /artifacts\.retention\.keepVersions: expected a whole number from 1/);
+  assert.throws(() => resolveServerSettings(noFlags, { DEPLOYLITE_ARTIFACTS_MAX_TOTAL_SIZE: 'lots' }, '/'), /artifacts\.retention\.maxTotalSize \(DEPLOYLITE_ARTIFACTS_MAX_TOTAL_SIZE\): expected a size/);
+});

@@ -125,7 +125,7 @@ test('rollback steps, artifacts, cache and runner keys are kept on the job', () 
   assert.equal(job?.continueOnError, true);
   assert.deepEqual(job?.runsOn, ['linux', 'x64']);
   assert.equal(job?.image, 'node:20');
-  assert.deepEqual(job?.artifacts, { paths: ['dist/**'] });
+  assert.deepEqual(job?.artifacts, { paths: ['dist/**'], when: 'on_success' });
   assert.deepEqual(job?.cache, { key: "deps-${{ hashFiles('package-lock.json') }}", paths: ['node_modules'], restoreKeys: ['deps-'] });
   assert.deepEqual(job?.rollback.map((step) => [step.index, step.name, step.run]), [[0, 'Undo', './undo.sh']]);
 });

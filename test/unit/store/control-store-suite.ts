@@ -2,6 +2,9 @@
 // against SQLite and PostgreSQL. `openEmpty` gives each test its own empty database.
 import { describe } from 'node:test';
 import { describeAccessAndTriggers } from './suite/access-and-triggers.js';
+import { describeArtifactRetention } from './suite/artifact-retention.js';
+import { describeArtifacts } from './suite/artifacts.js';
+import { describeCaches } from './suite/caches.js';
 import { describeConcurrencyGroups } from './suite/concurrency-groups.js';
 import type { OpenEmptyStore } from './suite/fixtures.js';
 import { describeIdentity } from './suite/identity.js';
@@ -19,5 +22,8 @@ export function describeControlStoreConformance(name: string, openEmpty: OpenEmp
     describeAccessAndTriggers(openEmpty);
     describeConcurrencyGroups(openEmpty);
     describeIdentity(openEmpty);
+    describeArtifacts(openEmpty);
+    describeArtifactRetention(openEmpty);
+    describeCaches(openEmpty);
   });
 }

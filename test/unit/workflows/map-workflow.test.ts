@@ -113,7 +113,7 @@ test('step fields map one to one; timeout-minutes becomes milliseconds', async (
     { ...a.steps[0], position: undefined },
     {
       index: 0, id: 'one', name: 'First', run: 'make ${{ matrix.x }}', env: { A: '1' }, shell: 'python',
-      workingDirectory: 'src', continueOnError: true, timeoutMs: 30_000, with: {}, position: undefined,
+      workingDirectory: 'src', continueOnError: true, timeoutMs: 30_000, with: {}, workflowCommands: true, position: undefined,
     },
   );
 });
@@ -278,24 +278,20 @@ test('actions/checkout is the local checkout; an input that would change it is u
   );
 });
 
-test('container, services, reusable workflows and other actions stop validation, each at its line', async () => {
+test('reusable workflows and other actions stop validation, each at its line', async () => {
   const found = await errors(`
     on: push
     jobs:
       a:
         runs-on: x
-        container: node:20
-        services: { db: { image: postgres } }
         steps:
-          - uses: actions/setup-node@v4
+          - uses: actions/setup-go@v5
       b:
         uses: ./.github/workflows/other.yml
   `);
   assert.deepEqual(found.map((e) => e.split(' DeployLite')[0]), [
-    '5:5 workflow.unsupported jobs.a.container is not supported by',
-    '6:5 workflow.unsupported jobs.a.services is not supported by',
-    '8:15 workflow.unsupported uses: actions/setup-node@v4 is not supported by',
-    '10:5 workflow.unsupported jobs.b.uses is not supported by',
+    '6:15 workflow.unsupported uses: actions/setup-go@v5 is not supported by',
+    '8:5 workflow.unsupported jobs.b.uses is not supported by',
   ]);
 });
 

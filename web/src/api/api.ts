@@ -1,6 +1,6 @@
 import { accessToken, refresh } from '../auth/session';
 import { ApiError, request, requestBlob, requestStream } from './http';
-import type { ApiToken, AuditFilters, AuditPage, CreatedToken, CreateTokenInput, LogPage, Project, Run, RunFilters, RunGraph, RunList, RunWithJobs, Runner } from './types';
+import type { ApiToken, Artifact, AuditFilters, AuditPage, CreatedToken, CreateTokenInput, JobSummary, LogPage, Project, Run, RunFilters, RunGraph, RunList, RunWithJobs, Runner } from './types';
 
 /**
  * A request as the signed-in user. An access token the server no longer accepts (a restart
@@ -42,9 +42,18 @@ export const api = {
   retry: (id: number, job?: string) => call<Run>('POST', `/api/v1/runs/${id}/retry`, job ? { job } : {}),
   logPage: (runId: number, key: string, after: number, limit = 1000) =>
     call<LogPage>('GET', `/api/v1/runs/${runId}/jobs/${enc(key)}/logs?after=${after}&limit=${limit}`),
+  /** A GitHub workflow job's step summary (Markdown, secrets masked). */
+  jobSummary: (runId: number, key: string) => call<JobSummary>('GET', `/api/v1/runs/${runId}/jobs/${enc(key)}/summary`),
   /** A job's whole log as text, as stored (secrets masked, colour codes kept). */
   logText: (runId: number, key: string) =>
     authorized((token) => requestBlob(`/api/v1/logs/${enc(`${runId}:${key}`)}/text`, 'text/plain', { token })),
+  artifacts: (runId: number) => call<{ artifacts: Artifact[] }>('GET', `/api/v1/runs/${runId}/artifacts`),
+  /** An artifact's archive (a tar); the server checks it against its digest while sending it. */
+  artifactArchive: (runId: number, name: string) =>
+    authorized((token) => requestBlob(`/api/v1/runs/${runId}/artifacts/${enc(name)}`, 'application/x-tar', { token })),
+  /** An artifact's CycloneDX SBOM. */
+  artifactSbom: (runId: number, name: string) =>
+    authorized((token) => requestBlob(`/api/v1/runs/${runId}/artifacts/${enc(name)}/sbom`, 'application/vnd.cyclonedx+json', { token })),
   runners: () => call<{ runners: Runner[] }>('GET', '/api/v1/runners'),
   /** The caller's tokens, or (an admin asking for `all`) everyone's; never their values. */
   tokens: (all: boolean) => call<{ tokens: ApiToken[] }>('GET', `/api/v1/tokens${all ? '?all=true' : ''}`),

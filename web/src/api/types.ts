@@ -75,11 +75,36 @@ export interface RunGraph {
   readonly jobs: readonly GraphJob[];
 }
 
+/** A job's kept files (GET /api/v1/runs/{id}/artifacts); only committed artifacts are listed. */
+export interface Artifact {
+  readonly name: string;
+  /** The key of the job that made it. */
+  readonly job: string;
+  /** `sha256:` and 64 hex digits: the archive's digest. */
+  readonly digest: string;
+  /** The archive's size in bytes. */
+  readonly size: number;
+  /** How many entries its manifest lists. */
+  readonly files: number;
+  readonly createdAt: number;
+  readonly expiresAt: number | null;
+  readonly sbomDigest: string;
+  /** Base64 ECDSA P-256 signature of the archive's SHA-256 (cosign's `.sig`). */
+  readonly signature: string;
+  readonly sbomSignature: string;
+}
+
 export interface LogLine {
   readonly lineNo: number;
   readonly stream: 'stdout' | 'stderr' | 'system';
   readonly time: number;
   readonly text: string;
+}
+
+/** A job's step summary (Markdown); null when the job wrote none. */
+export interface JobSummary {
+  readonly jobKey: string;
+  readonly summary: string | null;
 }
 
 export interface LogPage {

@@ -27,6 +27,25 @@ export function absoluteTime(time: number): string {
   return new Date(time).toLocaleString();
 }
 
+/** `512 B`, `3.4 KiB`, `1.2 GiB`: binary units, as `deployctl artifacts list` prints them. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** `sha256:0123456789ab…`: enough to tell digests apart at a glance; the full one goes in a title. */
+export function shortDigest(digest: string): string {
+  const [algorithm, hex] = digest.includes(':') ? digest.split(':', 2) : ['', digest];
+  return hex && hex.length > 12 ? `${algorithm ? `${algorithm}:` : ''}${hex.slice(0, 12)}…` : digest;
+}
+
 export function shortSha(sha: string): string {
   return sha.slice(0, 7);
 }

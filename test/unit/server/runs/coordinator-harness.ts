@@ -40,6 +40,15 @@ export class FakeRepository implements PipelineSource {
   async readFile(_projectId: number, sha: string): Promise<string | undefined> {
     return this.files.get(sha);
   }
+
+  /** The one pipeline file is never a folder. */
+  async listFolder(): Promise<string[] | undefined> {
+    return undefined;
+  }
+
+  async changedFiles(): Promise<string[] | undefined> {
+    return undefined;
+  }
 }
 
 export interface Harness {

@@ -163,6 +163,19 @@ export function describeScheduler(name: string, openEmpty: OpenEmptyStore): void
       assert.equal((await store.getQueueItem(item.id))?.status, 'done');
     });
 
+    it("a result's step summary is kept with the job, not in the queue item", async (store) => {
+      const run = await createRun(store);
+      const item = await queueJob(store, run, 'build');
+      const scheduler = createScheduler(store, manualClock());
+      const runner = await createRunner(store, 'summaries');
+      const [job] = (await scheduler.poll(runner, poll(1), neverAborted)).jobs;
+      await scheduler.acceptResult(runner, job?.leaseId ?? '', { ...SUCCESS, summary: '## Tests\n12 passed\n' });
+      assert.equal(await store.getJobSummary(run.runId, 'build'), '## Tests\n12 passed\n');
+      const done = await store.getQueueItem(item.id);
+      assert.equal(done?.status, 'done');
+      assert.equal((done?.result as JobResult).summary, undefined);
+    });
+
     it('twenty runners polling at once over a long queue each get a full batch, no job twice', async (store) => {
       const run = await createRun(store);
       for (let i = 0; i < 200; i++) await queueJob(store, run, `job-${i}`);

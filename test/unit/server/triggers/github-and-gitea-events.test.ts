@@ -12,6 +12,8 @@ test('a GitHub branch push builds the pushed commit of that branch', () => {
     ref: 'refs/heads/master',
     sha: '6113728f27ae82c7b1a177c8d03f9e96e0adf246',
     branch: 'master',
+    // A new branch: no commit before it; the payload lists what its commits changed.
+    pushedFiles: ['README.md'],
     actor: 'Codertocat',
     repositoryUrl: 'https://github.com/Codertocat/Hello-World.git',
   });
@@ -30,6 +32,7 @@ test('a GitHub pull request builds its head commit from refs/pull/<n>/head and n
     sha: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821',
     branch: 'changes',
     baseBranch: 'master',
+    baseSha: 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e',
     action: 'opened',
     pullRequest: 2,
     actor: 'Codertocat',

@@ -10,6 +10,8 @@ test('a GitLab push builds checkout_sha of its branch, by user_username', () => 
     ref: 'refs/heads/main',
     sha: '16862e368d8ab812e48833b741dad720d6e2cb7f',
     branch: 'main',
+    before: 'ffe8eb4f91d1fe6bc49f1e610e50e4b5767f0104',
+    pushedFiles: ['cmd/cli/main.go'],
     actor: 'test',
     repositoryUrl: 'http://10.40.8.5:3200/test/woodpecker.git',
   });

@@ -67,6 +67,17 @@ export function describeConcurrencyGroups(openEmpty: OpenEmptyStore): void {
       assert.deepEqual((await store.listJobs(run.id)).map((j) => j.key), ['lint']);
     });
 
+    it("a reopened run forgets the step summaries of the jobs it runs again, and keeps the others'", async (store) => {
+      const project = await createProject(store);
+      const run = await createServerRun(store, project.id, { status: 'failed' });
+      for (const key of ['build', 'lint']) {
+        await store.saveJob(job(run.id, key, { status: 'success' }));
+        await store.saveJobSummary(run.id, key, `summary of ${key}`, 1_000);
+      }
+      await store.reopenRun(run.id, 1, ['build']);
+      assert.deepEqual([await store.getJobSummary(run.id, 'build'), await store.getJobSummary(run.id, 'lint')], [undefined, 'summary of lint']);
+    });
+
     it('a run that is not finished does not reopen', async (store) => {
       const project = await createProject(store);
       const run = await createServerRun(store, project.id, { status: 'running' });

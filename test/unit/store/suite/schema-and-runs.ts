@@ -137,5 +137,20 @@ export function describeSchemaAndRuns(openEmpty: OpenEmptyStore): void {
       await store.deleteJobs(run.id, ['test', 'deploy']);
       assert.deepEqual((await store.listJobs(run.id)).map((j) => j.key), ['build']);
     });
+
+    it("a job's step summary is kept whole, replaced by a later one, and forgotten with the job", async (store) => {
+      const run = await createServerRun(store, (await createProject(store)).id);
+      for (const key of ['build', 'test']) await store.saveJob(job(run.id, key));
+      const large = `## Results\n${'| a | b |\n'.repeat(50_000)}ü`;
+      await store.saveJobSummary(run.id, 'build', large, 1_000);
+      await store.saveJobSummary(run.id, 'test', 'first', 1_000);
+      await store.saveJobSummary(run.id, 'test', 'second', 2_000);
+      assert.equal(await store.getJobSummary(run.id, 'build'), large);
+      assert.equal(await store.getJobSummary(run.id, 'test'), 'second');
+      assert.equal(await store.getJobSummary(run.id, 'lint'), undefined);
+      await store.deleteJobs(run.id, ['test']);
+      assert.equal(await store.getJobSummary(run.id, 'test'), undefined);
+      assert.equal(await store.getJobSummary(run.id, 'build'), large);
+    });
   });
 }

@@ -1,0 +1,68 @@
+import type { Diagnostic } from '../../core/index.js';
+import type { Pipeline } from '../../pipeline/index.js';
+import { compilePipeline } from '../../pipeline/index.js';
+import type { WorkflowFacts } from '../../workflows/index.js';
+import { compileWorkflow, isGitHubWorkflow } from '../../workflows/index.js';
+import type { GitMirrors } from '../git/git-mirror.js';
+
+/** A pipeline file compiled by the front end it belongs to. */
+export interface CompiledProjectPipeline {
+  readonly pipeline?: Pipeline;
+  readonly diagnostics: readonly Diagnostic[];
+  /** Set for a GitHub Actions workflow: its events and `workflow_dispatch` inputs. */
+  readonly workflow?: WorkflowFacts;
+}
+
+/** One pipeline file of a project at a commit. */
+export interface ProjectPipelineFile {
+  readonly file: string;
+  readonly source: string;
+  readonly compiled: CompiledProjectPipeline;
+}
+
+export type ProjectPipelines =
+  | { readonly kind: 'found'; readonly files: readonly ProjectPipelineFile[] }
+  | { readonly kind: 'missing'; readonly reason: string };
+
+/**
+ * A GitHub Actions workflow goes through GitHub's parser (src/workflows), anything else
+ * through the native one — the same detection as `deploylite run` (isGitHubWorkflow): a file
+ * under `.github/workflows/` is a workflow, and so is one shaped like it elsewhere. Async
+ * because GitHub's parser is; never throws.
+ */
+export async function compileProjectPipeline(source: string, file: string): Promise<CompiledProjectPipeline> {
+  if (!isGitHubWorkflow(file, source)) return compilePipeline(source, file);
+  const { pipeline, facts, diagnostics } = await compileWorkflow(source, file);
+  return { ...(pipeline ? { pipeline } : {}), diagnostics, ...(facts ? { workflow: facts } : {}) };
+}
+
+/**
+ * The pipelines of a project at a commit. Its `pipeline_path` names one file, or a folder
+ * (`.github/workflows/`) whose every `.yml`/`.yaml` file directly in it is a pipeline of
+ * the project, as GitHub reads its workflows folder; they come sorted by name.
+ */
+export async function readProjectPipelines(
+  mirrors: Pick<GitMirrors, 'readFile' | 'listFolder'>,
+  projectId: number,
+  sha: string,
+  pipelinePath: string,
+): Promise<ProjectPipelines> {
+  // A folder first: `git show` of a folder prints its listing, which is no pipeline file.
+  const names = await mirrors.listFolder(projectId, sha, pipelinePath);
+  const at = `${sha.slice(0, 12)}`;
+  if (names !== undefined) {
+    const folder = pipelinePath.replace(/^\.\//, '').replace(/\/+$/, '');
+    const files = names.filter((name) => /\.ya?ml$/.test(name)).sort().map((name) => `${folder}/${name}`);
+    if (files.length === 0) return { kind: 'missing', reason: `the folder ${folder}/ has no .yml or .yaml files at ${at}` };
+    return { kind: 'found', files: await Promise.all(files.map((file) => readOne(mirrors, projectId, sha, file))) };
+  }
+  const source = await mirrors.readFile(projectId, sha, pipelinePath);
+  if (source === undefined) return { kind: 'missing', reason: `the pipeline file ${pipelinePath} does not exist at ${at}` };
+  return { kind: 'found', files: [{ file: pipelinePath, source, compiled: await compileProjectPipeline(source, pipelinePath) }] };
+}
+
+async function readOne(mirrors: Pick<GitMirrors, 'readFile'>, projectId: number, sha: string, file: string): Promise<ProjectPipelineFile> {
+  // Listed a moment ago in the same commit, so it is there.
+  const source = (await mirrors.readFile(projectId, sha, file)) ?? '';
+  return { file, source, compiled: await compileProjectPipeline(source, file) };
+}
