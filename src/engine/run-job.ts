@@ -1,5 +1,5 @@
 import type { Clock } from '../core/index.js';
-import { coerceError, formatDuration } from '../core/index.js';
+import { coerceError, formatDuration, SecretMasker } from '../core/index.js';
 import type { Contexts, JobSpec, MatrixValues, RetryPolicy } from '../pipeline/index.js';
 import { interpolate } from '../pipeline/index.js';
 import type { Executor, JobWorkspace } from './executor.js';
@@ -37,6 +37,11 @@ export interface RunJobInput {
   readonly log: (stream: LogStream, text: string) => void;
   readonly onAttempt: (attempt: number) => void;
   readonly onStepStart: (pid: number) => void;
+  /**
+   * Receives the job's `::add-mask::` values, so that a caller that masks what it keeps of the job (its summary)
+   * with it hides them too; absent: the job's own. Either way the outcome's error and outputs come back masked.
+   */
+  readonly masker?: SecretMasker;
 }
 
 export interface JobOutcome {
@@ -54,6 +59,17 @@ export interface JobOutcome {
  * rollback steps. Cancellation is never retried.
  */
 export async function runJob(input: RunJobInput): Promise<JobOutcome> {
+  // One masker for every attempt and the rollback: a value masked in one stays masked in the others and the outcome.
+  const masker = input.masker ?? new SecretMasker();
+  const outcome = await prepareAndRunJob({ ...input, masker });
+  return {
+    ...outcome,
+    error: outcome.error === null ? null : masker.mask(outcome.error),
+    outputs: Object.fromEntries(Object.entries(outcome.outputs).map(([name, value]) => [name, masker.mask(value)])),
+  };
+}
+
+async function prepareAndRunJob(input: RunJobInput): Promise<JobOutcome> {
   const { instance, executor } = input;
   let workspace: JobWorkspace;
   try {
@@ -166,6 +182,7 @@ async function runAttempt(input: RunJobInput, workspace: JobWorkspace, attempt: 
     ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}),
     log: input.log,
     onStepStart: input.onStepStart,
+    ...(input.masker ? { masker: input.masker } : {}),
   });
 }
 
@@ -185,6 +202,7 @@ async function runRollback(input: RunJobInput, workspace: JobWorkspace, attempt:
     timedOut: () => false,
     log: input.log,
     onStepStart: input.onStepStart,
+    ...(input.masker ? { masker: input.masker } : {}),
   });
   input.log('system', `rollback ${result.status === 'success' ? 'succeeded' : result.status}`);
   return result.status;

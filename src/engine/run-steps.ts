@@ -207,6 +207,7 @@ async function runOneStep(
         masker: input.masker ?? new SecretMasker(),
         allowUnsecure: stepEnv.ACTIONS_ALLOW_UNSECURE_COMMANDS === 'true',
         debug: stepEnv.ACTIONS_STEP_DEBUG === 'true',
+        allowUnsecureStopTokens: stepEnv.ACTIONS_ALLOW_UNSECURE_STOPCOMMAND_TOKENS === 'true',
       })
     : undefined;
   const onLine = commands

@@ -13,6 +13,8 @@ export interface WorkflowCommandOptions {
   readonly allowUnsecure: boolean;
   /** `ACTIONS_STEP_DEBUG=true`: `::debug::` messages are shown. */
   readonly debug: boolean;
+  /** `ACTIONS_ALLOW_UNSECURE_STOPCOMMAND_TOKENS=true`: `::stop-commands::` may take a command's name as its token. */
+  readonly allowUnsecureStopTokens?: boolean;
 }
 
 /**
@@ -64,13 +66,18 @@ export class WorkflowCommandProcessor {
           return undefined;
         }
         if (name === 'add-path') this.path.unshift(data);
-        else if (properties.name) this.env[properties.name] = data;
+        else if (properties.name && SET_ENV_BLOCKED.has(properties.name.toUpperCase())) {
+          this.errors.push(`the \`set-env\` command may not set ${properties.name}: it would change every later step's node (GitHub's runner refuses it too)`);
+        } else if (properties.name) this.env[properties.name] = data;
         return undefined;
       case 'add-mask':
         this.options.masker.add(data.trim());
         return undefined;
       case 'stop-commands':
-        if (data !== '') this.stopToken = data;
+        // The runner's ValidateStopToken: a token that is empty or names a command could be "resumed" by accident.
+        if (!this.options.allowUnsecureStopTokens && (data === '' || STOP_TOKENS_REFUSED.has(data.toLowerCase()))) {
+          this.errors.push(`\`stop-commands\` needs a token that is not empty and not a command's name (got "${data}"): use a random one, or set ACTIONS_ALLOW_UNSECURE_STOPCOMMAND_TOKENS=true`);
+        } else if (data !== '') this.stopToken = data;
         return undefined;
       case 'debug':
         return this.options.debug ? shown(`debug: ${data}`, 'system') : undefined;
@@ -80,10 +87,10 @@ export class WorkflowCommandProcessor {
         return shown(`${name}: ${data}${locationOf(properties)}`, 'system');
       case 'group':
         return shown(`▸ ${data}`);
-      case 'endgroup':
       case 'save-state':
         if (properties.name) this.state[properties.name] = data;
         return undefined;
+      case 'endgroup':
       case 'echo':
         return undefined;
       default:
@@ -92,6 +99,15 @@ export class WorkflowCommandProcessor {
   }
 
 }
+
+/** Names `::set-env` never sets, whatever ACTIONS_ALLOW_UNSECURE_COMMANDS says: the runner's `_setEnvBlockList`. */
+const SET_ENV_BLOCKED = new Set(['NODE_OPTIONS']);
+
+/** Tokens `::stop-commands` refuses unless allowed: the commands' names, and the runner's `pause-logging`. */
+const STOP_TOKENS_REFUSED = new Set([
+  'set-output', 'set-env', 'add-path', 'add-mask', 'stop-commands', 'debug', 'notice', 'warning', 'error',
+  'group', 'endgroup', 'save-state', 'echo', 'add-matcher', 'remove-matcher', 'pause-logging',
+]);
 
 interface ParsedCommand {
   readonly name: string;

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
+import { pipeline, Transform } from 'node:stream';
 import { artifactToKeep, jobIdOfKey, unpackArtifact, writeArtifactArchive } from '../artifacts/index.js';
 import type { Clock } from '../core/index.js';
 import { coerceError, DeployliteError, formatBytes } from '../core/index.js';
@@ -43,7 +43,9 @@ export function runnerArtifactFiles(options: RunnerArtifactOptions): JobFiles {
       for (const artifact of artifacts) {
         const hashing = new DigestCheck(artifact.digest);
         const download = await client.downloadArtifact(token, leaseId, artifact.name, job.signal);
-        const manifest = await unpackArtifact(download.pipe(hashing), workspace.dir, { signal: job.signal });
+        // pipeline, not pipe: a download cut off (a dropped connection, the server refusing a corrupted blob)
+        // must fail the unpacking, not leave it waiting for more bytes with the error unhandled.
+        const manifest = await unpackArtifact(pipeline(download, hashing, () => {}), workspace.dir, { signal: job.signal });
         hashing.check(artifact.name);
         job.log('system', `restored artifact "${artifact.name}" of ${artifact.job}: ${manifest.entries.length} files`);
       }

@@ -47,7 +47,7 @@ export async function runAssignment(assignment: JobAssignment, runtime: Assignme
   const masker = new SecretMasker();
   for (const value of assignment.mask) masker.add(value);
   const log = (stream: LogStream, text: string) => io.log(stream, masker.mask(text));
-  const outcome = await runInWorkspace(assignment, runtime, io.signal, log, (text) => masker.mask(text));
+  const outcome = await runInWorkspace(assignment, runtime, io.signal, log, masker);
   // Field by field: the engine's outcome carries more (the steps' contexts, unmasked
   // outputs included) than the protocol's result, and none of it may leave the runner.
   return {
@@ -64,7 +64,7 @@ export async function runAssignment(assignment: JobAssignment, runtime: Assignme
 
 type Log = (stream: LogStream, text: string) => void;
 
-async function runInWorkspace(assignment: JobAssignment, runtime: AssignmentRuntime, signal: AbortSignal, log: Log, mask: (text: string) => string): Promise<AssignmentOutcome> {
+async function runInWorkspace(assignment: JobAssignment, runtime: AssignmentRuntime, signal: AbortSignal, log: Log, masker: SecretMasker): Promise<AssignmentOutcome> {
   const spec = findJob(assignment);
   if (typeof spec === 'string') return failed(log, spec);
   // Before the checkout: a job this runner's executor cannot run as asked fails at once, with the pipeline line.
@@ -117,8 +117,10 @@ async function runInWorkspace(assignment: JobAssignment, runtime: AssignmentRunt
       log,
       onAttempt: () => {},
       onStepStart: () => {},
+      // The job's `::add-mask::` values join the assignment's secrets: the summary and outcome are masked with both.
+      masker,
     });
-    const summary = await workflow?.readSummary(mask, log);
+    const summary = await workflow?.readSummary((text) => masker.mask(text), log);
     return summary !== undefined ? { ...outcome, summary } : outcome;
   } catch (thrown) {
     return failed(log, `the runner could not run the job: ${coerceError(thrown).message}`);

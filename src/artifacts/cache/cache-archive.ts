@@ -16,9 +16,12 @@ export type CacheRootDirs = Readonly<Record<'workspace', string>> & { readonly h
  *
  * The archive is made in a scratch directory holding two symbolic links, `ws` and `home`, to the real roots:
  * tar follows a link in the middle of a name it is given but stores the files under the name, so one archive
- * holds both roots and the names say which is which.
+ * holds both roots and the names say which is which. tar also follows a link in the middle of a path's own
+ * name, and it runs on the runner's host: a job in a container that made `x -> /` could otherwise cache the
+ * host's `x/etc/…` for a later job to restore. So every path's parent directories must resolve inside its root.
  */
 export async function* packCacheArchive(paths: readonly CachePath[], roots: CacheRootDirs, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  for (const path of paths) await checkStaysInside(path, roots, 'not saved');
   const stage = await makeStage(roots);
   const children: ChildProcess[] = [];
   try {
@@ -45,7 +48,7 @@ export async function* packCacheArchive(paths: readonly CachePath[], roots: Cach
  * absolute or climbs with `..` only after every file is written, so no file is written through one.
  */
 export async function unpackCacheArchive(source: AsyncIterable<Uint8Array>, paths: readonly CachePath[], roots: CacheRootDirs, signal: AbortSignal): Promise<void> {
-  for (const path of paths) await checkStaysInside(path, roots);
+  for (const path of paths) await checkStaysInside(path, roots, 'not restored');
   const stage = await makeStage(roots);
   const children: ChildProcess[] = [];
   try {
@@ -61,6 +64,14 @@ export async function unpackCacheArchive(source: AsyncIterable<Uint8Array>, path
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await rm(stage, { recursive: true, force: true });
   }
+}
+
+/** Every archive zstd writes starts with a frame's magic number (0xFD2FB528, little-endian). */
+const ZSTD_FRAME_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+
+/** Whether `head`, the first bytes of a blob, can begin a cache archive: artifacts, SBOMs and signatures cannot. */
+export function startsLikeCacheArchive(head: Uint8Array): boolean {
+  return head.length >= ZSTD_FRAME_MAGIC.length && ZSTD_FRAME_MAGIC.equals(head.subarray(0, ZSTD_FRAME_MAGIC.length));
 }
 
 /** The paths that exist now (a file, a directory or a link), in the order given. */
@@ -91,7 +102,7 @@ async function makeStage(roots: CacheRootDirs): Promise<string> {
 }
 
 /** Throws when the nearest existing directory above `path` resolves outside its root (a symbolic link out). */
-async function checkStaysInside(path: CachePath, roots: CacheRootDirs): Promise<void> {
+async function checkStaysInside(path: CachePath, roots: CacheRootDirs, outcome: 'not saved' | 'not restored'): Promise<void> {
   const dir = rootDir(path.root, roots);
   if (dir === undefined) throw new Error(`cache path "${path.written}": no home directory here`);
   const rootReal = await realpath(dir);
@@ -101,7 +112,7 @@ async function checkStaysInside(path: CachePath, roots: CacheRootDirs): Promise<
     if (real !== undefined) {
       const inside = relative(rootReal, real);
       if (inside === '' || (!inside.startsWith(`..${sep}`) && inside !== '..' && !inside.startsWith(sep))) return;
-      throw new Error(`cache path "${path.written}" leads through a symbolic link out of the ${path.root === 'home' ? 'home directory' : 'workspace'}; not restored`);
+      throw new Error(`cache path "${path.written}" leads through a symbolic link out of the ${path.root === 'home' ? 'home directory' : 'workspace'}; ${outcome}`);
     }
     parent = dirname(parent);
   }

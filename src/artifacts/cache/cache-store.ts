@@ -1,5 +1,6 @@
 import type { Clock } from '../../core/index.js';
 import type { BlobDigest, BlobInfo, BlobStore } from '../blob-store/index.js';
+import { startsLikeCacheArchive } from './cache-archive.js';
 import type { CacheEntry, CacheLookup, CacheMatch } from './cache-entry.js';
 import { planCacheEviction } from './cache-entry.js';
 import type { CacheIndex } from './cache-index.js';
@@ -13,6 +14,13 @@ export interface CacheStoreOptions {
   readonly clock: Clock;
   /** Per project: once the entries add up to more, the least recently used are evicted. */
   readonly budgetBytes?: number;
+  /**
+   * Whether eviction deletes an archive no cache entry names any more (the default). The server says no: its
+   * blob store also holds artifacts, SBOMs and signatures, which the cache index does not know of, and a runner
+   * can commit any digest the store holds; its cleaner's orphan sweep, which knows every name and spares
+   * young blobs, deletes evicted archives instead.
+   */
+  readonly deleteEvictedArchives?: boolean;
 }
 
 export interface CacheSaveTarget {
@@ -63,6 +71,28 @@ export class CacheStore {
     return match?.kind === 'hit';
   }
 
+  /**
+   * Whether a runner of `project` may make the stored blob `digest` one of its caches. It names the digest, and a
+   * digest is no capability: the store also holds other projects' caches and, on the server, every artifact, SBOM
+   * and signature, which a cache entry would let it download. So: an archive the project's caches name already,
+   * or one no other project's cache names that is a cache archive at all (artifacts and the rest are not zstd).
+   */
+  async isCommittable(project: string, digest: BlobDigest): Promise<boolean> {
+    if ((await this.options.index.list(project)).some((entry) => entry.digest === digest)) return true;
+    if (await this.options.index.references(digest)) return false;
+    const stream = await this.options.blobs.get(digest);
+    const head: Uint8Array[] = [];
+    try {
+      for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+        head.push(chunk);
+        if (Buffer.concat(head).length >= 4) break;
+      }
+    } finally {
+      stream.destroy();
+    }
+    return startsLikeCacheArchive(Buffer.concat(head));
+  }
+
   /** Makes a stored archive a cache entry, then evicts down to the budget. False when the key was saved meanwhile. */
   async commit(target: CacheSaveTarget, archive: Pick<BlobInfo, 'digest' | 'size'>): Promise<boolean> {
     const now = new Date(this.options.clock.now());
@@ -77,11 +107,12 @@ export class CacheStore {
     return { saved, size: stored.size };
   }
 
-  /** Least recently used first, until the project's entries fit; a blob goes once no entry names it. */
+  /** Least recently used first, until the project's entries fit; a blob goes once no entry names it (unless the sweep owns that). */
   async evict(project: string): Promise<CacheEntry[]> {
     const evicted = planCacheEviction(await this.options.index.list(project), this.budgetBytes);
     for (const entry of evicted) {
       await this.options.index.remove(entry);
+      if (this.options.deleteEvictedArchives === false) continue;
       if (!(await this.options.index.references(entry.digest))) await this.options.blobs.delete(entry.digest);
     }
     return evicted;

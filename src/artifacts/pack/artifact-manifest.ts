@@ -5,6 +5,9 @@ import { DeployliteError } from '../../core/index.js';
 /** The first entry of every artifact archive: what the archive holds, checked entry by entry on unpack. */
 export const MANIFEST_ENTRY_NAME = '.deploylite-manifest.json';
 
+/** A manifest larger than this is refused from its tar header, before it is read into memory. */
+export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+
 /** A regular file: its bytes are checked against `size` and `sha256` as they are written. */
 export interface ManifestFile {
   readonly path: string;

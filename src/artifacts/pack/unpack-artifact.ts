@@ -5,10 +5,7 @@ import { extract as tarExtract } from 'tar-stream';
 import { ContentHasher } from '../blob-store/hashing.js';
 import { feedWritable } from './feed-writable.js';
 import type { ArtifactManifest, ManifestEntry } from './artifact-manifest.js';
-import { MANIFEST_ENTRY_NAME, parseManifest, safeRelativePath, symlinkProblem, UnsafeArtifactError } from './artifact-manifest.js';
-
-/** A manifest larger than this is refused before it is read into memory. */
-const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+import { MANIFEST_ENTRY_NAME, MAX_MANIFEST_BYTES, parseManifest, safeRelativePath, symlinkProblem, UnsafeArtifactError } from './artifact-manifest.js';
 
 export interface UnpackOptions {
   readonly signal?: AbortSignal;

@@ -74,7 +74,9 @@ export function stepExec(spec: StepExecSpec): StepExec {
   };
   // `env` rather than `export`: step env names need not be shell identifiers.
   const words = ['exec', 'env', ...Object.entries(env).map(([name, value]) => `${name}=${value}`), '/bin/sh', '-c', STEP_WRAPPER, 'deploylite-step', spec.cwd, mode, script, program, ...args];
-  const payload = Buffer.from(`${words.map((word, index) => (index < 2 ? word : shellQuote(word))).join(' ')}\n`);
+  // The boot file holds the step's env: it removes itself first (sh keeps reading it through its open descriptor), so
+  // that a later step of the job, which may not have been given these secrets, cannot read them from the pod.
+  const payload = Buffer.from(`rm -f "$0"\n${words.map((word, index) => (index < 2 ? word : shellQuote(word))).join(' ')}\n`);
   return {
     command: ['/bin/sh', '-c', BOOT, 'deploylite-boot', String(payload.length), dir],
     payload,

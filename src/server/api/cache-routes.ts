@@ -113,7 +113,10 @@ export function registerCacheRoutes(app: OpenAPIHono<ApiEnv>, services: ApiServi
       const digest = parseBlobDigest(request.digest);
       const caches = enabledCaches();
       const stat = await caches.stat(digest);
-      if (!stat || stat.size !== request.size) throw new InvalidRequestError(`no uploaded archive ${digest} of ${request.size} bytes: upload it first`, 'digest');
+      // One answer for "not stored" and "not yours to name": the route tells nothing of other projects' blobs.
+      if (!stat || stat.size !== request.size || !(await caches.isCommittable(scope.project, digest))) {
+        throw new InvalidRequestError(`no uploaded archive ${digest} of ${request.size} bytes: upload it first`, 'digest');
+      }
       const saved = await caches.commit({ project: scope.project, scope: scope.branch, key: request.key, version: request.version }, { digest, size: stat.size });
       return c.json({ saved }, 200);
     },

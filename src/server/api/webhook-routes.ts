@@ -48,7 +48,8 @@ export function registerWebhookRoutes(app: OpenAPIHono<ApiEnv>, services: ApiSer
     let changes: Promise<readonly string[] | undefined> | undefined;
     const accept = async (pipeline: Parameters<typeof matchesTriggers>[0]) => {
       // Unknown changes count as matching `paths`: a false here is final without any diff.
-      if (!matchesTriggers(pipeline, event) || !needsChangedFiles(pipeline, event)) return matchesTriggers(pipeline, event);
+      const matches = matchesTriggers(pipeline, event);
+      if (!matches || !needsChangedFiles(pipeline, event)) return matches;
       changes ??= coordinator.changedFiles(project.id, event);
       return matchesTriggers(pipeline, event, await changes);
     };

@@ -126,6 +126,8 @@ export class RunCoordinator {
     }
     const runs: ServerRunRecord[] = [];
     for (const entry of this.chooseFiles(found.files, request)) {
+      // A cron fires for the workflows that list it; a broken sibling lists none (its failed run came with its push).
+      if (!entry.compiled.pipeline && request.trigger.kind === 'schedule' && found.files.length > 1) continue;
       const run = await this.startFile(project, request, { ...base, file: entry.file }, entry);
       if (run) runs.push(run);
     }

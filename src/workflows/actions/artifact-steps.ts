@@ -133,10 +133,14 @@ export function downloadArtifactStep(report: WorkflowReport, uses: TemplateToken
   }
   if (!valid) return undefined;
   job.downloads.push({ ...(name !== undefined ? { name } : {}), path, at: uses });
+  // The name and path reach the script as variables, not in its text: a `$(…)` in them is not run.
   return {
-    run: `echo "actions/download-artifact: ${name === undefined ? 'the artifacts of the needed jobs were' : `\\"${name}\\" was`} restored before the job's first step"\necho "download-path=$PWD${path === '.' ? '' : `/${path}`}" >> "$DEPLOYLITE_OUTPUT"\n`,
+    run: `echo "actions/download-artifact: $DEPLOYLITE_DOWNLOADED restored before the job's first step"\necho "download-path=$PWD$DEPLOYLITE_DOWNLOAD_PATH" >> "$DEPLOYLITE_OUTPUT"\n`,
     shell: 'sh',
-    env: {},
+    env: {
+      DEPLOYLITE_DOWNLOADED: name === undefined ? 'the artifacts of the needed jobs were' : `"${name}" was`,
+      DEPLOYLITE_DOWNLOAD_PATH: path === '.' ? '' : `/${path}`,
+    },
   };
 }
 

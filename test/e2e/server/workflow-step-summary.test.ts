@@ -28,6 +28,8 @@ jobs:
           echo "|---|---|" >> $GITHUB_STEP_SUMMARY
           echo "| api | 12 |" >> $GITHUB_STEP_SUMMARY
           echo "token $TOKEN" >> $GITHUB_STEP_SUMMARY
+          echo "::add-mask::masked-9d2"
+          echo "masked masked-9d2" >> $GITHUB_STEP_SUMMARY
   quiet:
     runs-on: self-hosted
     steps:
@@ -49,7 +51,7 @@ after(async () => {
   await server?.stop();
 });
 
-test("a workflow job on a runner reads RUNNER_TEMP and GITHUB_EVENT_PATH, writes $GITHUB_STEP_SUMMARY, and the API returns the summary, masked", async () => {
+test("a workflow job on a runner reads RUNNER_TEMP and GITHUB_EVENT_PATH, writes $GITHUB_STEP_SUMMARY, and the API returns the summary, masked (secrets and ::add-mask:: values)", async () => {
   const { id } = await server.api<{ id: number }>('POST', '/api/v1/projects/report/runs', {}, 201);
   const run = await waitForRun(server, id, isFinal, 60_000);
   const lines = (await jobLog(server, id, 'main')).map((line) => line.text);
@@ -60,7 +62,7 @@ test("a workflow job on a runner reads RUNNER_TEMP and GITHUB_EVENT_PATH, writes
   assert.ok(lines.includes('on summary-runner (Linux), event file true, workspace true'), lines.join('\n'));
 
   const { summary } = await server.api<{ jobKey: string; summary: string | null }>('GET', `/api/v1/runs/${id}/jobs/main/summary`);
-  assert.equal(summary, '## Test report\n\n| suite | passed |\n|---|---|\n| api | 12 |\ntoken ***\n');
+  assert.equal(summary, '## Test report\n\n| suite | passed |\n|---|---|\n| api | 12 |\ntoken ***\nmasked ***\n');
   assert.deepEqual(await server.api('GET', `/api/v1/runs/${id}/jobs/quiet/summary`), { jobKey: 'quiet', summary: null });
   const missing = await fetch(`${server.url}/api/v1/runs/${id}/jobs/nope/summary`, { headers: { authorization: `Bearer ${server.token}` } });
   assert.equal(missing.status, 404);

@@ -99,6 +99,26 @@ test('restoring never writes through a symbolic link of the checkout that leads 
   assert.deepEqual(await readdir(outside), []);
 });
 
+test('saving never reads through a symbolic link that leads out of the workspace (a container job cannot cache the host\'s files)', async (t) => {
+  const { root, files, workspace, job } = await setup(t);
+  // A job in a container makes `host -> /` in its workspace; tar runs on the runner's host and would follow it.
+  const secret = join(root, 'runner-state');
+  await mkdir(secret);
+  await writeFile(join(secret, 'runner.json'), '{"token":"dl_runner_secret"}');
+  const first = await workspace();
+  await symlink(root, join(first.dir, 'host'));
+  const saving = job('k', ['host/runner-state/runner.json']);
+  await files.restore(saving, first);
+  await files.save(saving, first, 'success');
+  assert.match(saving.lines[1] ?? '', /^warning: cache not saved: cache path "host\/runner-state\/runner.json" leads through a symbolic link out of the workspace/);
+
+  const second = await workspace();
+  const restoring = job('k', ['host/runner-state/runner.json']);
+  await files.restore(restoring, second);
+  assert.deepEqual(restoring.lines, ['cache miss: k']);
+  assert.deepEqual(await readdir(second.dir), [], "nothing of the host's files reaches a later job");
+});
+
 test('paths outside the workspace are refused with a warning; the job goes on', async (t) => {
   const { files, workspace, job } = await setup(t);
   const escaping = job('k', ['../x', '/etc']);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { pack as tarPack, type Pack } from 'tar-stream';
-import { artifactName, collectArtifactFiles, keepsArtifacts, MANIFEST_ENTRY_NAME, packArtifact, unpackArtifact, type ManifestEntry } from '../../../src/artifacts/index.js';
+import { artifactName, collectArtifactFiles, keepsArtifacts, MANIFEST_ENTRY_NAME, packArtifact, readArtifactManifest, unpackArtifact, type ManifestEntry } from '../../../src/artifacts/index.js';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const tempDir = (name: string) => mkdtemp(join(tmpdir(), `${name}-`));
@@ -127,6 +127,34 @@ test('an archive without a manifest first is not taken for an artifact', async (
   tar.entry({ name: 'a.txt' }, 'a');
   tar.finalize();
   await assert.rejects(unpackArtifact(Readable.from([await collect(tar as AsyncIterable<Buffer>)]), await tempDir('t')), /not a DeployLite artifact: the archive does not start with its manifest/);
+});
+
+test('reading an archive for its SBOM holds at most a bounded number of bytes in memory', async () => {
+  // A manifest entry claiming 65 MiB is refused from its header, before anything of it is buffered.
+  const tar = tarPack();
+  const size = 65 * 1024 * 1024;
+  const huge = tar.entry({ name: MANIFEST_ENTRY_NAME, size });
+  void (async () => {
+    for (let written = 0; written < size && !huge.destroyed; written += 1024 * 1024) {
+      if (!huge.write(Buffer.alloc(1024 * 1024, 0x20))) await new Promise<void>((resolve) => huge.once('drain', () => resolve()).once('close', () => resolve()));
+    }
+    huge.end(undefined);
+    tar.finalize();
+  })();
+  await assert.rejects(readArtifactManifest(tar as AsyncIterable<Buffer>), { code: 'artifact.invalid-manifest', message: /manifest is too large/ });
+
+  // Lockfiles are read for the SBOM up to a total: a job cannot make the server hold thousands of them at once.
+  const lock = JSON.stringify({ lockfileVersion: 3, packages: {} }) + ' '.repeat(1000);
+  const manifest = ['a', 'b', 'c'].map((dir) => fileEntry(`${dir}/package-lock.json`, lock));
+  const archive = await craft(manifest, (pack) => {
+    for (const entry of manifest) pack.entry({ name: entry.path }, lock);
+  });
+  const read = await readArtifactManifest(Readable.from([archive]), () => true, { maxTextBytes: 3 * lock.length });
+  assert.equal(read.texts.size, 3);
+  await assert.rejects(readArtifactManifest(Readable.from([archive]), () => true, { maxTextBytes: 2 * lock.length }), {
+    code: 'artifact.lockfiles-too-large',
+    message: /"c\/package-lock.json": the npm lockfiles in this artifact add up to more than/,
+  });
 });
 
 test('an artifact is named by the job (a matrix instance adds its index) and kept per `when`', () => {

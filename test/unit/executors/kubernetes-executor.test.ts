@@ -234,3 +234,17 @@ test('an image the cluster cannot pull fails the step with the kubelet\'s reason
   }
   assert.deepEqual(fake.objects(), { jobs: [], configMaps: [] });
 });
+
+test('a step\'s env (its secrets) is not left in the pod for the job\'s later steps to read', async () => {
+  const executor = await open();
+  const workspace = await executor.prepareJob(job());
+  try {
+    const first = await run(executor, workspace, { script: 'echo "token is ${DEPLOY_TOKEN:+set}"', env: { DEPLOY_TOKEN: 'step-only-5e1d' } });
+    assert.deepEqual(first.lines, ['stdout token is set']);
+    // A later step without the secret (a third-party action, say) looks through the pod's scratch files.
+    const later = await run(executor, workspace, { script: 'grep -rl "step-only-$(echo 5e1d)" /deploylite || echo nothing found' });
+    assert.deepEqual(later.lines, ['stdout nothing found']);
+  } finally {
+    await executor.cleanupJob(workspace);
+  }
+});

@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { JobSpec } from '../../../src/pipeline/index.js';
 import { compileWorkflow } from '../../../src/workflows/index.js';
@@ -201,4 +205,32 @@ test('cache and artifact actions inside a composite action are refused: they act
       "act/action.yml:6:13 uses: actions/cache@v4 inside a composite action is not supported by DeployLite yet: it acts on the whole job (restored before its first step, saved after its last); use it in the job's own steps",
     ],
   );
+});
+
+test('a download step reports its path as written: shell characters in it are not run', async () => {
+  const jobs = await compileJobs(`
+    on: push
+    jobs:
+      build:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/upload-artifact@v4
+            with: { name: dist, path: 'out$(echo ran)/' }
+      deploy:
+        needs: build
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/download-artifact@v4
+            with: { name: dist, path: 'out$(echo ran)' }
+  `);
+  const step = jobs.find((job) => job.id === 'deploy')?.steps[0];
+  assert.ok(step?.run);
+  const dir = mkdtempSync(join(tmpdir(), 'download-step-'));
+  try {
+    const output = join(dir, 'output');
+    execFileSync('sh', ['-c', step.run], { cwd: dir, env: { ...process.env, ...step.env, DEPLOYLITE_OUTPUT: output } });
+    assert.equal(readFileSync(output, 'utf8'), `download-path=${realpathSync(dir)}/out$(echo ran)\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

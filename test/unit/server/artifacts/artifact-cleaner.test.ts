@@ -13,6 +13,7 @@ import type { Clock } from '../../../../src/core/index.js';
 import { silentLogger } from '../../../../src/core/index.js';
 import { ArtifactCleaner } from '../../../../src/server/artifacts/artifact-cleaner.js';
 import { ArtifactService } from '../../../../src/server/artifacts/artifact-service.js';
+import { createServerCaches } from '../../../../src/server/caches/create-server-caches.js';
 import type { KyselyControlStore, QueueItem } from '../../../../src/store/index.js';
 import { openControlStore } from '../../../../src/store/index.js';
 import { createProject, createServerRun } from '../../store/suite/fixtures.js';
@@ -158,6 +159,43 @@ test("orphan blobs past the grace period are swept; a cache's archive and a youn
   assert.equal(await blobs.has(orphan.digest), false);
   assert.equal(await blobs.has(cached.digest), true, "the cache index names it");
   assert.equal(await blobs.has(young.digest), true, 'younger than the grace period');
+});
+
+test("a cache entry evicted on the server leaves its archive to the sweep, so a cache naming an artifact's blob cannot delete it", async () => {
+  const { clock, blobs, blobRoot, cleaner, store, runWithArtifact } = await setUp({ keepVersions: 20, maxIdleMs: 30 * DAY });
+  const artifact = await runWithArtifact('the release build');
+  // Another project's runner commits a cache naming the artifact's digest (deterministic archives make it
+  // computable); larger than the budget, the entry is evicted at once.
+  const other = await createProject(store, 'other');
+  const caches = createServerCaches({ store, dataDir: blobRoot, clock, blobs, budgetBytes: 10 });
+  assert.equal(await caches.commit({ project: String(other.id), scope: 'main', key: 'k', version: 'v' }, { digest: artifact.digest as BlobDigest, size: artifact.size }), true);
+  assert.deepEqual(await store.caches.listCaches(other.id), [], 'evicted');
+  assert.equal(await blobs.has(artifact.digest as BlobDigest), true, "the artifact's archive survives the eviction");
+
+  // An evicted archive that nothing else names goes with the cleaner's sweep once past the grace period.
+  const archive = await caches.storeArchive(Readable.from([Buffer.from('x'.repeat(100))]));
+  await caches.commit({ project: String(other.id), scope: 'main', key: 'big', version: 'v' }, archive);
+  clock.advance(2 * HOUR);
+  await cleaner.clean({ dryRun: false });
+  assert.equal(await blobs.has(archive.digest), false);
+  assert.equal(await blobs.has(artifact.digest as BlobDigest), true);
+});
+
+test("a runner can make a cache only of an archive its project may name, never another project's artifact or cache", async () => {
+  const { blobRoot, blobs, clock, store, runWithArtifact } = await setUp({ keepVersions: 20, maxIdleMs: 30 * DAY });
+  const artifact = await runWithArtifact('the release build');
+  const shop = (await store.listProjects())[0]!;
+  const other = await createProject(store, 'other');
+  const caches = createServerCaches({ store, dataDir: blobRoot, clock, blobs });
+  // A zstd frame, as `tar | zstd` makes every cache archive.
+  const archive = await caches.storeArchive(Readable.from([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x58, 0x01, 0x00])]));
+
+  assert.equal(await caches.isCommittable(String(other.id), artifact.digest as BlobDigest), false, "another project's artifact");
+  assert.equal(await caches.isCommittable(String(other.id), artifact.sbomDigest as BlobDigest), false, 'its SBOM');
+  assert.equal(await caches.isCommittable(String(shop.id), archive.digest), true, 'an archive just uploaded');
+  await caches.commit({ project: String(shop.id), scope: 'main', key: 'npm-1', version: 'v' }, archive);
+  assert.equal(await caches.isCommittable(String(other.id), archive.digest), false, "another project's cache");
+  assert.equal(await caches.isCommittable(String(shop.id), archive.digest), true, 'its own cache, under another key');
 });
 
 test('stored bytes count each archive, SBOM and signature file, and fall by what the cleanup deleted', async () => {

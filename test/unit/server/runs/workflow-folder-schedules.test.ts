@@ -19,11 +19,16 @@ import { openControlStore } from '../../../../src/store/index.js';
 
 const workflow = (name: string, cron: string) => `name: ${name}\non:\n  schedule:\n    - cron: '${cron}'\n  push:\njobs:\n  a:\n    runs-on: self-hosted\n    steps:\n      - run: echo \${{ github.event.schedule }}\n`;
 
-test('a folder of workflows: schedules are the union of their crons, and a firing starts the workflows with that cron', async (t) => {
+test('a folder of workflows: schedules are the union of their crons, and a firing starts the workflows with that cron, not a failed run of a broken one', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'workflow-schedules-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const repo = join(dir, 'repo');
-  const files = { '.github/workflows/nightly.yml': workflow('nightly', '0 3 * * *'), '.github/workflows/hourly.yml': workflow('hourly', '0 * * * *') };
+  const files = {
+    '.github/workflows/nightly.yml': workflow('nightly', '0 3 * * *'),
+    '.github/workflows/hourly.yml': workflow('hourly', '0 * * * *'),
+    // Broken: no schedule of its own can be read, so no firing of another's cron is a run of it.
+    '.github/workflows/broken.yml': 'on: push\njobs:\n  a: { runs-on: self-hosted, steps: [ { run: [oops] } ] }\n',
+  };
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(repo, name)), { recursive: true });
     writeFileSync(join(repo, name), text);
