@@ -43,9 +43,10 @@ export async function runCommand(ctx: CliContext, file: string, flags: RunFlags)
   const executor = await createExecutor(ctx, flags);
   if (!canRunAll(ctx, loaded.pipeline.file, selected, executor)) return EXIT.invalid;
   const workflow = loaded.workflow && prepareWorkflowRun(loaded.pipeline, loaded.workflow, flags, ctx.cwd, ctx.stderr);
+  const secrets = runSecrets(flags);
   const store = ctx.openStore();
   try {
-    const result = await execute(ctx, store, flags, executor, {
+    const result = await execute(ctx, store, flags, executor, secrets, {
       pipeline: loaded.pipeline,
       source: loaded.source,
       jobFilter: flags.job,
@@ -55,7 +56,7 @@ export async function runCommand(ctx: CliContext, file: string, flags: RunFlags)
     });
     return finish(ctx, flags, result);
   } finally {
-    workflow?.finish(ctx.stdout);
+    workflow?.finish(ctx.stdout, Object.values(secrets));
     await store.close();
   }
 }
@@ -76,8 +77,9 @@ export async function resumeCommand(ctx: CliContext, runId: string | undefined, 
     if (!canRunAll(ctx, loaded.pipeline.file, selectJobs(loaded.pipeline.jobs, run.options.jobFilter), executor)) return EXIT.invalid;
     // The event and inputs of the first attempt are not stored: a resumed workflow run takes the defaults.
     const workflow = loaded.workflow && prepareWorkflowRun(loaded.pipeline, loaded.workflow, {}, run.options.workspaceDir, ctx.stderr);
+    const secrets = runSecrets(flags);
     try {
-      const result = await execute(ctx, store, { ...flags, parallel: flags.parallel ?? String(run.options.parallel) }, executor, {
+      const result = await execute(ctx, store, { ...flags, parallel: flags.parallel ?? String(run.options.parallel) }, executor, secrets, {
         pipeline: loaded.pipeline,
         source: run.source,
         jobFilter: run.options.jobFilter,
@@ -88,7 +90,7 @@ export async function resumeCommand(ctx: CliContext, runId: string | undefined, 
       });
       return finish(ctx, flags, result);
     } finally {
-      workflow?.finish(ctx.stdout);
+      workflow?.finish(ctx.stdout, Object.values(secrets));
     }
   } finally {
     await store.close();
@@ -114,11 +116,12 @@ function canRunAll(ctx: CliContext, file: string, jobs: readonly JobSpec[], exec
   return problems.length === 0;
 }
 
-async function execute(ctx: CliContext, store: RunStore, flags: RunFlags, executor: Executor, specifics: RunSpecifics): Promise<RunResult> {
-  const secrets = {
-    ...(flags.secretsFile ? readSecretsFile(flags.secretsFile) : {}),
-    ...parseAssignments('--secret', flags.secret),
-  };
+/** `--secrets-file`, then `--secret` flags, which win. */
+function runSecrets(flags: RunFlags): Record<string, string> {
+  return { ...(flags.secretsFile ? readSecretsFile(flags.secretsFile) : {}), ...parseAssignments('--secret', flags.secret) };
+}
+
+async function execute(ctx: CliContext, store: RunStore, flags: RunFlags, executor: Executor, secrets: Readonly<Record<string, string>>, specifics: RunSpecifics): Promise<RunResult> {
   const missing = (specifics.resume?.options.secretNames ?? []).filter((name) => !(name in secrets));
   if (missing.length > 0) {
     ctx.stderr.write(`warning: the run was started with secrets that were not given again: ${missing.join(', ')}\n`);

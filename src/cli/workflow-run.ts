@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
-import { UsageError } from '../core/index.js';
+import { SecretMasker, UsageError } from '../core/index.js';
 import type { RunContext } from '../engine/index.js';
 import type { Pipeline } from '../pipeline/index.js';
 import type { LocalEvent, WorkflowFacts } from '../workflows/index.js';
@@ -17,8 +17,8 @@ export interface WorkflowRunFlags {
 /** What a GitHub workflow run adds around the engine's run: its contexts, and the step summary at the end. */
 export interface WorkflowRun {
   readonly runContext: (runId: number) => RunContext;
-  /** Prints the step summary (if any step wrote one) and removes the run's scratch folder. */
-  finish(stdout: Writable): void;
+  /** Prints the step summary (if any step wrote one), with `secrets` masked, and removes the run's scratch folder. */
+  finish(stdout: Writable, secrets: readonly string[]): void;
 }
 
 /**
@@ -61,16 +61,15 @@ export function prepareWorkflowRun(pipeline: Pipeline, facts: WorkflowFacts, fla
       return {
         contexts: { github: githubContext(facts), runner: runnerContext(facts), inputs: resolved.inputs },
         env: defaultEnv(facts),
+        // A `container:` or sandboxed job sees the host's file system only where it is mounted: this folder must be.
+        hostDirs: [runnerTemp],
       };
     },
-    finish: (stdout) => {
+    finish: (stdout, secrets) => {
       if (runnerTemp === undefined) return;
-      let summary = '';
-      try {
-        summary = readFileSync(join(runnerTemp, 'step-summary.md'), 'utf8');
-      } catch {
-        // A step removed it: there is nothing to show.
-      }
+      const masker = new SecretMasker();
+      for (const secret of secrets) masker.add(secret);
+      const summary = masker.mask(readSummary(join(runnerTemp, 'step-summary.md')));
       if (summary.trim() !== '') stdout.write(`\n── step summary ──\n${summary.endsWith('\n') ? summary : `${summary}\n`}`);
       rmSync(runnerTemp, { recursive: true, force: true });
       runnerTemp = undefined;
@@ -87,4 +86,13 @@ function chooseEvent(facts: WorkflowFacts, flag: string | undefined): LocalEvent
     return flag as LocalEvent;
   }
   return LOCAL_EVENTS.find((event) => facts.events.includes(event)) ?? 'push';
+}
+
+/** The summary a step wrote; empty when a step removed it or replaced it with something not a plain file (a link, a FIFO). */
+function readSummary(file: string): string {
+  try {
+    return lstatSync(file).isFile() ? readFileSync(file, 'utf8') : '';
+  } catch {
+    return '';
+  }
 }

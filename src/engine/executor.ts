@@ -51,6 +51,12 @@ export interface JobRequest {
   readonly services?: readonly ServiceRequest[];
   /** The pipeline lets the executor keep this job's container warm for a later job of the same image and workspace. */
   readonly reuseContainer?: boolean;
+  /**
+   * Absolute host directories the steps must see at the same path, read-write: only ones the runner itself made for
+   * this job (a GitHub workflow's RUNNER_TEMP, holding GITHUB_EVENT_PATH and GITHUB_STEP_SUMMARY), never a path from
+   * the pipeline. Executors that isolate the file system mount them; the local executor sees them anyway.
+   */
+  readonly hostDirs?: readonly string[];
 }
 
 /** A `services:` entry of the job (see src/pipeline/read-services.ts). */

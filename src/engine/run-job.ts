@@ -26,6 +26,8 @@ export interface RunJobInput {
   readonly files?: JobFiles;
   readonly clock: Clock;
   readonly workspaceDir: string;
+  /** Directories the runner made for this job that its steps must see (see `JobRequest.hostDirs`). */
+  readonly hostDirs?: readonly string[];
   /** matrix, needs, secrets, vars; `run` and `env` are added here. */
   readonly contexts: Contexts;
   readonly env: Readonly<Record<string, string>>;
@@ -83,6 +85,7 @@ async function prepareAndRunJob(input: RunJobInput): Promise<JobOutcome> {
       ...(instance.spec.network ? { network: instance.spec.network } : {}),
       ...(instance.spec.services?.length ? { services: instance.spec.services } : {}),
       ...(instance.spec.reuseContainer ? { reuseContainer: true } : {}),
+      ...(input.hostDirs?.length ? { hostDirs: input.hostDirs } : {}),
     });
   } catch (thrown) {
     const error = `could not prepare the job: ${coerceError(thrown).message}`;

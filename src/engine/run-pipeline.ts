@@ -60,6 +60,8 @@ export interface RunPipelineInput {
 export interface RunContext {
   readonly contexts?: Contexts;
   readonly env?: Readonly<Record<string, string>>;
+  /** Directories made for the run that every job's steps must see, such as the folder `env` points into (see `JobRequest.hostDirs`). */
+  readonly hostDirs?: readonly string[];
 }
 
 /**
@@ -337,6 +339,7 @@ class PipelineRun {
       runId: this.run.id,
       clock: this.clock,
       workspaceDir: this.input.workspaceDir,
+      ...(this.extra.hostDirs?.length ? { hostDirs: this.extra.hostDirs } : {}),
       contexts,
       env: this.jobEnv(spec, contexts, instance),
       retry: spec.retry ?? this.input.pipeline.defaults.retry,

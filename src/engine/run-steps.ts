@@ -271,9 +271,9 @@ async function runAction(
   stepEnv: Readonly<Record<string, string>>,
   pathPrepend: readonly string[],
 ): Promise<StepRunResult> {
-  const contexts = actionContexts(input.contexts, action, actionInputs(step, action, callerContexts, host));
+  const contexts = actionContexts(input.contexts, action, actionInputs(step, action, callerContexts, host), host);
   const saved = input.preState?.get(step) ?? {};
-  const env = { ...stepEnv, ...action.env, ...stateEnv(saved) };
+  const env = { ...stepEnv, ...actionEnv(action, input.contexts, host), ...stateEnv(saved) };
   // The calling step's timeout-minutes bounds all of the action's steps together.
   const timeout = step.timeoutMs !== undefined ? AbortSignal.timeout(step.timeoutMs) : undefined;
   const signal = timeout ? AbortSignal.any([input.signal, timeout]) : input.signal;
@@ -321,9 +321,9 @@ async function runPreSteps(step: StepSpec, action: ActionSpec, input: StepSequen
     const env: Record<string, string> = { ...input.env };
     const callerContexts = { ...input.contexts, steps: {}, job: { status: 'success' } };
     for (const [name, value] of Object.entries(step.env)) env[name] = interpolate(value, { ...callerContexts, env }, host);
-    const contexts = actionContexts(input.contexts, action, actionInputs(step, action, { ...callerContexts, env }, host));
+    const contexts = actionContexts(input.contexts, action, actionInputs(step, action, { ...callerContexts, env }, host), host);
     input.log('system', `▶ ${label} (pre)`);
-    const result = await runStepSequence({ ...input, postSteps: [], steps: action.pre, contexts, env: { ...env, ...action.env }, pathPrepend });
+    const result = await runStepSequence({ ...input, postSteps: [], steps: action.pre, contexts, env: { ...env, ...actionEnv(action, input.contexts, host) }, pathPrepend });
     return result.error ? { ...result, error: `${label} (pre): ${result.error}` } : result;
   } catch (thrown) {
     const error = `${label} (pre): ${coerceError(thrown).message}`;
@@ -332,14 +332,24 @@ async function runPreSteps(step: StepSpec, action: ActionSpec, input: StepSequen
   }
 }
 
-/** The caller's contexts with the action's `inputs`, and its additions (`github.action_path`) merged into theirs. */
-function actionContexts(caller: Contexts, action: ActionSpec, inputs: Readonly<Record<string, string>>): Contexts {
+/**
+ * The caller's contexts with the action's `inputs`, and its additions (`github.action_path`) merged into theirs. The
+ * additions are templates over the caller's contexts: a server names the action's directory by `github.workspace`,
+ * which only the runner knows.
+ */
+function actionContexts(caller: Contexts, action: ActionSpec, inputs: Readonly<Record<string, string>>, host: ExpressionHost): Contexts {
   const contexts: Record<string, unknown> = { ...caller, inputs };
   for (const [name, fields] of Object.entries(action.contexts)) {
     const current = contexts[name];
-    contexts[name] = { ...(typeof current === 'object' && current !== null ? current : {}), ...fields };
+    const values = Object.fromEntries(Object.entries(fields).map(([field, template]) => [field, interpolate(template, caller, host)]));
+    contexts[name] = { ...(typeof current === 'object' && current !== null ? current : {}), ...values };
   }
   return contexts as Contexts;
+}
+
+/** The action's variables (GITHUB_ACTION_PATH), templates over the caller's contexts as its context additions are. */
+function actionEnv(action: ActionSpec, caller: Contexts, host: ExpressionHost): Record<string, string> {
+  return Object.fromEntries(Object.entries(action.env).map(([name, template]) => [name, interpolate(template, caller, host)]));
 }
 
 /** An action's `post` steps at the end of the job; `job.status` and `failure()` there see the job's steps. */

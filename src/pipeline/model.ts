@@ -164,9 +164,9 @@ export interface ActionSpec {
   readonly name: string;
   /** Declared inputs by lower-case name: `with` wins, else the default template, else empty. */
   readonly inputs: Readonly<Record<string, { readonly default?: string }>>;
-  /** Variables its steps get on top of the calling step's env (GITHUB_ACTION_PATH). */
+  /** Variables its steps get on top of the calling step's env (GITHUB_ACTION_PATH); templates over the caller's contexts. */
   readonly env: Readonly<Record<string, string>>;
-  /** Fields added to context objects for its steps (`github.action_path`). */
+  /** Fields added to context objects for its steps (`github.action_path`); templates over the caller's contexts. */
   readonly contexts: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly steps: readonly StepSpec[];
   /**

@@ -108,6 +108,7 @@ async function runInWorkspace(assignment: JobAssignment, runtime: AssignmentRunt
       ...(runtime.files ? { files: runtime.files(assignment) } : {}),
       clock: runtime.clock,
       workspaceDir: workspace,
+      ...(workflow ? { hostDirs: workflow.hostDirs } : {}),
       contexts: workflow?.contexts ?? assignment.contexts,
       env: { ...assignment.env, ...workflow?.env, DEPLOYLITE_WORKSPACE: workspace },
       retry: assignment.retry ?? undefined,

@@ -12,6 +12,8 @@ export interface WorkflowEnvironment {
   readonly contexts: Record<string, unknown>;
   /** GITHUB_WORKSPACE, GITHUB_EVENT_PATH, GITHUB_STEP_SUMMARY and the RUNNER_* variables. */
   readonly env: Record<string, string>;
+  /** The scratch directory, which a `container:` or sandboxed job's steps must see at its own path (`JobRequest.hostDirs`). */
+  readonly hostDirs: readonly string[];
   /**
    * The job's step summary, masked with `mask`; undefined when the steps wrote nothing, or when it is over
    * MAX_STEP_SUMMARY_BYTES or unreadable (then with a warning in the job's log, as GitHub drops an oversized one).
@@ -74,6 +76,7 @@ export async function prepareWorkflowEnvironment(assignment: JobAssignment, mach
       RUNNER_TEMP: runner.temp,
       RUNNER_TOOL_CACHE: runner.tool_cache,
     },
+    hostDirs: [machine.scratchDir],
     readSummary: async (mask, log) => {
       const read = await readSummaryFile(summaryPath);
       if (typeof read !== 'string') {

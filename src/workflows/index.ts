@@ -2,7 +2,7 @@
 // by GitHub's own @actions/workflow-parser; plus the `github` context and default variables
 // of a local run. A second front end to the one engine, beside pipeline/'s native format.
 export type { WorkflowCompileOptions, WorkflowCompileResult } from './compile-workflow.js';
-export type { ActionSources } from './actions/step-actions.js';
+export type { ActionFiles, ActionSources } from './actions/step-actions.js';
 export type { StoredAction } from './actions/action-store.js';
 export { addStoredAction, listStoredActions } from './actions/action-store.js';
 export { compileWorkflow } from './compile-workflow.js';

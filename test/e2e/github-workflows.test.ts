@@ -232,7 +232,7 @@ test('an input outside its choices is a usage error before anything runs', async
   assertNoStackTrace(result);
 });
 
-test('what steps write to GITHUB_STEP_SUMMARY is printed when the run ends, and RUNNER_TEMP removed', async () => {
+test('what steps write to GITHUB_STEP_SUMMARY is printed when the run ends, secrets masked, and RUNNER_TEMP removed', async () => {
   const dir = workdir({
     [WORKFLOW]: `
       on: push
@@ -241,12 +241,14 @@ test('what steps write to GITHUB_STEP_SUMMARY is printed when the run ends, and 
           runs-on: ubuntu-latest
           steps:
             - run: echo "### Coverage 93%" >> "$GITHUB_STEP_SUMMARY"
+            - run: echo "deployed with \${{ secrets.DEPLOY_TOKEN }}" >> "$GITHUB_STEP_SUMMARY"
             - run: echo "$RUNNER_TEMP" > runner-temp.txt
     `,
   });
-  const result = await runCli(['run', WORKFLOW], { cwd: dir });
+  const result = await runCli(['run', WORKFLOW, '--secret', 'DEPLOY_TOKEN=tok-8c41f'], { cwd: dir });
   assertExit(result, 0);
-  assert.match(result.stdout, /step summary[^\n]*\n### Coverage 93%/);
+  assert.match(result.stdout, /step summary[^\n]*\n### Coverage 93%\ndeployed with \*\*\*/);
+  assert.doesNotMatch(result.stdout, /tok-8c41f/, 'a secret in the summary is masked');
   const runnerTemp = readOr(join(dir, 'runner-temp.txt')).trim();
   assert.notEqual(runnerTemp, '');
   assert.equal(existsSync(runnerTemp), false, 'RUNNER_TEMP is removed when the run ends');

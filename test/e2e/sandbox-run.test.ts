@@ -54,3 +54,22 @@ test('a job with image: is refused by the sandbox executor, naming the job and i
   assertExit(result, 2);
   assert.match(result.stderr, /^ci\.yml:2:3: job "build" sets image: "alpine" but the runner uses the sandbox executor; image needs --executor docker or kubernetes$/m);
 });
+
+test('a GitHub workflow job in the sandbox reads GITHUB_EVENT_PATH and writes GITHUB_STEP_SUMMARY, though RUNNER_TEMP is under /tmp', async () => {
+  const dir = workdir({
+    '.github/workflows/ci.yml': `
+      on: push
+      jobs:
+        report:
+          runs-on: ubuntu-latest
+          steps:
+            - run: |
+                grep -c '"before": "0000000000' "$GITHUB_EVENT_PATH" > event-refs.txt
+                echo "### Built in the sandbox" >> "$GITHUB_STEP_SUMMARY"
+    `,
+  });
+  const result = await runCli(['run', '--executor', 'sandbox', '.github/workflows/ci.yml'], { cwd: dir, timeoutMs: 60_000 });
+  assertExit(result, 0);
+  assert.equal(readFileSync(join(dir, 'event-refs.txt'), 'utf8'), '1\n', 'the event file is readable in the sandbox');
+  assert.match(result.stdout, /step summary[^\n]*\n### Built in the sandbox\n/);
+});

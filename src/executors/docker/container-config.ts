@@ -1,5 +1,6 @@
 import type { ContainerCreateOptions } from 'dockerode';
-import type { ServiceRequest } from '../../engine/index.js';
+import { isAbsolute } from 'node:path';
+import type { JobRequest, ServiceRequest } from '../../engine/index.js';
 
 /** Where the job's scratch directory (step scripts and command files) appears inside its container. */
 export const SCRATCH_MOUNT = '/__deploylite';
@@ -25,6 +26,8 @@ export interface JobContainerSpec {
   readonly labels: Record<string, string>;
   readonly workspaceDir: string;
   readonly scratchDir: string;
+  /** Host directories the runner made for the job (`JobRequest.hostDirs`), bind-mounted read-write at their own paths. */
+  readonly hostDirs?: readonly string[];
   /** The run's network, or `none` for a job that must reach no network. */
   readonly network: string;
   /** `host:ip` pairs: the services, written into /etc/hosts so they resolve without the engine's DNS. */
@@ -38,8 +41,9 @@ export interface JobContainerSpec {
 /**
  * The job container: the image's own root file system, the workspace bind-mounted at the path it has on the host
  * (so `$DEPLOYLITE_WORKSPACE` and absolute paths in logs mean the same inside and out), the scratch directory at
- * `/__deploylite`, and nothing else of the host — never the engine's socket. All capabilities are dropped (only
- * `capAdd` gives some back), setuid binaries cannot raise privileges, and the limits are the kernel's (cgroups).
+ * `/__deploylite`, the directories the runner made for the job (`hostDirs`, at their own paths), and nothing else of
+ * the host — never the engine's socket. All capabilities are dropped (only `capAdd` gives some back), setuid binaries
+ * cannot raise privileges, and the limits are the kernel's (cgroups).
  */
 export function jobContainerOptions(spec: JobContainerSpec): ContainerCreateOptions {
   return {
@@ -51,7 +55,11 @@ export function jobContainerOptions(spec: JobContainerSpec): ContainerCreateOpti
     Labels: spec.labels,
     ...(spec.user !== undefined ? { User: spec.user } : {}),
     HostConfig: {
-      Binds: [`${spec.workspaceDir}:${spec.workspaceDir}:rw`, `${spec.scratchDir}:${SCRATCH_MOUNT}:rw`],
+      Binds: [
+        `${spec.workspaceDir}:${spec.workspaceDir}:rw`,
+        `${spec.scratchDir}:${SCRATCH_MOUNT}:rw`,
+        ...(spec.hostDirs ?? []).map((dir) => `${dir}:${dir}:rw`),
+      ],
       NetworkMode: spec.network,
       ...(spec.extraHosts.length > 0 ? { ExtraHosts: [...spec.extraHosts] } : {}),
       ...securityOptions(spec.capAdd, spec.limits),
@@ -60,6 +68,26 @@ export function jobContainerOptions(spec: JobContainerSpec): ContainerCreateOpti
       ...(spec.readOnlyRootfs ? { Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=256m' } } : {}),
     },
   };
+}
+
+/**
+ * The warm pool's key for a job's container, or undefined when it must not be pooled. A container is made with its
+ * mounts and cannot change them: only a job with the same image, workspace, network and host directories may take it
+ * over. A container with services has their addresses fixed in its /etc/hosts: only a job without services is pooled.
+ */
+export function warmPoolKey(job: JobRequest, image: string): string | undefined {
+  if (!job.reuseContainer || (job.services ?? []).length > 0) return undefined;
+  return [image, job.workspaceDir, job.network ?? 'net', ...(job.hostDirs ?? [])].join('\n');
+}
+
+/**
+ * A bind of a host directory at its own path: it must be absolute and free of the `:` that separates a bind's fields.
+ * The directories come from the runner, never the pipeline; this only stops a mistake from becoming a strange mount.
+ */
+export function hostDirProblem(dir: string): string | undefined {
+  if (!isAbsolute(dir)) return `"${dir}" is not an absolute path`;
+  if (dir.includes(':')) return `"${dir}" holds a ":"`;
+  return undefined;
 }
 
 /**

@@ -6,7 +6,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Executor, ExecutorSupport, JobRequest, JobWorkspace, StepCommand, StepIO, StepOutcome } from '../../engine/index.js';
 import { readCommandFiles, writeStepFiles } from '../local/step-files.js';
 import type { ResourceLimits } from './container-config.js';
-import { jobContainerOptions } from './container-config.js';
+import { hostDirProblem, jobContainerOptions, warmPoolKey } from './container-config.js';
 import { dockerConnection } from './docker-connection.js';
 import { LABEL_POOL, LABEL_RUNNER, labelsFor } from './labels.js';
 import type { RemovedLeftovers } from './remove-leftovers.js';
@@ -138,8 +138,11 @@ export class DockerExecutor implements Executor {
     if (this.options.network === 'none') job = { ...job, network: 'none' };
     const services = job.services ?? [];
     if (job.network === 'none' && services.length > 0) throw new Error(`job "${job.jobKey}" has services but network: none; a job without a network cannot reach them`);
-    // A container with services has their addresses fixed in its /etc/hosts: only a job without services is pooled.
-    const poolKey = job.reuseContainer && services.length === 0 ? `${image}\n${job.workspaceDir}\n${job.network ?? 'net'}` : undefined;
+    for (const dir of job.hostDirs ?? []) {
+      const problem = hostDirProblem(dir);
+      if (problem !== undefined) throw new Error(`job "${job.jobKey}" cannot mount host directory ${problem}`);
+    }
+    const poolKey = warmPoolKey(job, image);
     const warm = poolKey !== undefined ? this.pool.take(poolKey) : undefined;
     if (warm !== undefined) return this.track(job, { slot: warm, services: [], runNetwork: false, tainted: false });
 
@@ -330,6 +333,7 @@ export class DockerExecutor implements Executor {
         labels,
         workspaceDir: job.workspaceDir,
         scratchDir,
+        ...(job.hostDirs?.length ? { hostDirs: job.hostDirs } : {}),
         network,
         extraHosts: hosts,
         ...(this.options.user !== undefined ? { user: this.options.user } : {}),

@@ -4,6 +4,8 @@ export interface SandboxLayout {
   readonly workspaceDir: string;
   /** The job's scripts and command files; read-write at its own path. */
   readonly scratchDir: string;
+  /** Directories the runner made for the job (`JobRequest.hostDirs`); read-write at their own paths. */
+  readonly hostDirs?: readonly string[];
   /** Existing directories and files of the runner to hide: directories under an empty read-only tmpfs, files under /dev/null. */
   readonly hidden: readonly { readonly path: string; readonly kind: 'dir' | 'file' }[];
   /** Files inside hidden directories to show again, read-only (the resolver configuration under /run). */
@@ -29,13 +31,15 @@ export interface SandboxLayout {
 export function bwrapArguments(layout: SandboxLayout, cwd: string): string[] {
   // A project that is $HOME itself stays visible: the hiding mount would be under the workspace, and its
   // read-only remount would hit the workspace.
-  const hidden = layout.hidden.filter(({ path }) => path !== layout.workspaceDir && path !== layout.scratchDir);
+  const bound = [layout.workspaceDir, layout.scratchDir, ...(layout.hostDirs ?? [])];
+  const hidden = layout.hidden.filter(({ path }) => !bound.includes(path));
   const mounts: { path: string; args: string[] }[] = [
     { path: '/tmp', args: ['--size', String(layout.tmpBytes), '--tmpfs', '/tmp'] },
     ...hidden.map(({ path, kind }) => ({ path, args: kind === 'dir' ? ['--tmpfs', path] : ['--ro-bind', '/dev/null', path] })),
     ...layout.shown.map((path) => ({ path, args: ['--ro-bind', path, path] })),
     { path: layout.workspaceDir, args: ['--bind', layout.workspaceDir, layout.workspaceDir] },
     { path: layout.scratchDir, args: ['--bind', layout.scratchDir, layout.scratchDir] },
+    ...(layout.hostDirs ?? []).map((path) => ({ path, args: ['--bind', path, path] })),
   ];
   mounts.sort((a, b) => depth(a.path) - depth(b.path));
   return [

@@ -127,6 +127,8 @@ export class SandboxExecutor extends LocalExecutor {
       layout: {
         workspaceDir: job.request.workspaceDir,
         scratchDir: job.scratchDir,
+        // Under the private /tmp or a hidden directory they would be invisible: bound after those, being deeper.
+        ...(job.request.hostDirs?.length ? { hostDirs: job.request.hostDirs.map((dir) => resolve(dir)) } : {}),
         hidden,
         shown,
         network: this.network === 'none' || job.request.network === 'none' ? 'none' : 'host',

@@ -2,7 +2,6 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createRoute, z } from '@hono/zod-openapi';
 import { NotFoundError } from '../../core/index.js';
 import { buildGraph } from '../../pipeline/index.js';
-import { compileProjectPipeline } from '../runs/project-pipelines.js';
 import { canSeeProject } from '../auth/principal.js';
 import type { ApiEnv } from './api-env.js';
 import { targetProject } from './project-routes.js';
@@ -70,7 +69,7 @@ export function registerRunRoutes(app: OpenAPIHono<ApiEnv>, services: ApiService
         const run = await store.getServerRun(id);
         if (!run) throw new NotFoundError(`run ${id} does not exist`);
         // A run whose pipeline did not compile ran nothing: it has no graph.
-        const jobs = (await compileProjectPipeline(run.source, run.file)).pipeline?.jobs ?? [];
+        const jobs = (await coordinator.compileRun(run)).pipeline?.jobs ?? [];
         const byId = new Map(jobs.map((job) => [job.id, job]));
         const order = buildGraph(jobs).graph?.order ?? [];
         return {

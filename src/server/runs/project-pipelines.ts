@@ -4,6 +4,7 @@ import { compilePipeline } from '../../pipeline/index.js';
 import type { WorkflowFacts } from '../../workflows/index.js';
 import { compileWorkflow, isGitHubWorkflow } from '../../workflows/index.js';
 import type { GitMirrors } from '../git/git-mirror.js';
+import { MirrorActionFiles } from './mirror-action-files.js';
 
 /** A pipeline file compiled by the front end it belongs to. */
 export interface CompiledProjectPipeline {
@@ -11,6 +12,13 @@ export interface CompiledProjectPipeline {
   readonly diagnostics: readonly Diagnostic[];
   /** Set for a GitHub Actions workflow: its events and `workflow_dispatch` inputs. */
   readonly workflow?: WorkflowFacts;
+}
+
+/** The commit a pipeline file is read at: a workflow's `uses: ./PATH` actions are read from it too. */
+export interface PipelineCommit {
+  readonly mirrors: Pick<GitMirrors, 'readFile' | 'listFolder'>;
+  readonly projectId: number;
+  readonly sha: string;
 }
 
 /** One pipeline file of a project at a commit. */
@@ -28,12 +36,29 @@ export type ProjectPipelines =
  * A GitHub Actions workflow goes through GitHub's parser (src/workflows), anything else
  * through the native one — the same detection as `deploylite run` (isGitHubWorkflow): a file
  * under `.github/workflows/` is a workflow, and so is one shaped like it elsewhere. Async
- * because GitHub's parser is; never throws.
+ * because GitHub's parser is; never throws (a mirror that cannot be read makes its actions absent).
+ * Without `commit`, a workflow can use only the built-in actions.
  */
-export async function compileProjectPipeline(source: string, file: string): Promise<CompiledProjectPipeline> {
+export async function compileProjectPipeline(source: string, file: string, commit?: PipelineCommit): Promise<CompiledProjectPipeline> {
   if (!isGitHubWorkflow(file, source)) return compilePipeline(source, file);
-  const { pipeline, facts, diagnostics } = await compileWorkflow(source, file);
+  const { pipeline, facts, diagnostics } = commit ? await compileWithMirrorActions(source, file, commit) : await compileWorkflow(source, file);
   return { ...(pipeline ? { pipeline } : {}), diagnostics, ...(facts ? { workflow: facts } : {}) };
+}
+
+/** Composites may nest this deep (MAX_ACTION_DEPTH), each level one more read from the mirror; a margin for the last. */
+const MAX_READ_ROUNDS = 12;
+
+/**
+ * Compiles until the compiler asked the mirror for nothing new: the first round learns which action
+ * directories and files the workflow names, the next reads those composites' own `uses: ./PATH`, and so on.
+ */
+async function compileWithMirrorActions(source: string, file: string, commit: PipelineCommit): ReturnType<typeof compileWorkflow> {
+  const files = new MirrorActionFiles(commit.mirrors, commit.projectId, commit.sha);
+  for (let round = 1; ; round++) {
+    const result = await compileWorkflow(source, file, { actions: files.sources() });
+    if (!files.hasMissing() || round === MAX_READ_ROUNDS) return result;
+    await files.fetchMissing().catch(() => undefined);
+  }
 }
 
 /**
@@ -58,11 +83,12 @@ export async function readProjectPipelines(
   }
   const source = await mirrors.readFile(projectId, sha, pipelinePath);
   if (source === undefined) return { kind: 'missing', reason: `the pipeline file ${pipelinePath} does not exist at ${at}` };
-  return { kind: 'found', files: [{ file: pipelinePath, source, compiled: await compileProjectPipeline(source, pipelinePath) }] };
+  const commit = { mirrors, projectId, sha };
+  return { kind: 'found', files: [{ file: pipelinePath, source, compiled: await compileProjectPipeline(source, pipelinePath, commit) }] };
 }
 
-async function readOne(mirrors: Pick<GitMirrors, 'readFile'>, projectId: number, sha: string, file: string): Promise<ProjectPipelineFile> {
+async function readOne(mirrors: Pick<GitMirrors, 'readFile' | 'listFolder'>, projectId: number, sha: string, file: string): Promise<ProjectPipelineFile> {
   // Listed a moment ago in the same commit, so it is there.
   const source = (await mirrors.readFile(projectId, sha, file)) ?? '';
-  return { file, source, compiled: await compileProjectPipeline(source, file) };
+  return { file, source, compiled: await compileProjectPipeline(source, file, { mirrors, projectId, sha }) };
 }

@@ -257,7 +257,7 @@ export class RunCoordinator {
     if (this.active.has(runId) || !FINISHED.has(run.status)) {
       throw new ConflictError(`run ${runId} is still ${run.status}; cancel it or wait for it to finish`, 'run.active');
     }
-    const compiled = await compileProjectPipeline(run.source, run.file);
+    const compiled = await this.compileRun(run);
     if (!compiled.pipeline) throw new ConflictError(`run ${runId} has no valid pipeline to run again`, 'run.invalid');
     const jobs = await store.listJobs(runId);
     const roots = jobKey === undefined ? jobs.filter((j) => j.status === 'failed' || j.status === 'cancelled') : jobs.filter((j) => j.key === jobKey);
@@ -283,7 +283,7 @@ export class RunCoordinator {
     await scheduler.restoreLeases();
     const runs = await store.listServerRuns({ statuses: ['running'], limit: 10_000 });
     for (const run of runs.reverse()) {
-      const compiled = await compileProjectPipeline(run.source, run.file);
+      const compiled = await this.compileRun(run);
       if (compiled.pipeline) this.drive(run, compiled.pipeline);
       else await store.updateRunIf(run.id, ['running'], { status: 'failed', finishedAt: clock.now(), error: invalidPipeline(compiled.diagnostics) });
     }
@@ -293,6 +293,11 @@ export class RunCoordinator {
       if (run.concurrencyGroup !== null) groups.set(JSON.stringify([run.projectId, run.concurrencyGroup]), { projectId: run.projectId, group: run.concurrencyGroup });
     }
     for (const { projectId, group } of groups.values()) await this.startNextSafely(projectId, group);
+  }
+
+  /** A stored run's pipeline compiled again, its workflow's `uses: ./PATH` actions read at the run's commit. */
+  compileRun(run: ServerRunRecord): Promise<CompiledProjectPipeline> {
+    return compileProjectPipeline(run.source, run.file, { mirrors: this.options.mirrors, projectId: run.projectId, sha: run.sha });
   }
 
   /** Stops driving runs without cancelling them: they continue when the server starts again. */
@@ -477,7 +482,7 @@ export class RunCoordinator {
       const next = await store.startNextPending(projectId, group);
       if (!next) return;
       this.runChanged(next.id);
-      const compiled = await compileProjectPipeline(next.source, next.file);
+      const compiled = await this.compileRun(next);
       if (compiled.pipeline) return this.drive(next, compiled.pipeline);
       await store.updateRunIf(next.id, ['running'], { status: 'failed', finishedAt: clock.now(), error: invalidPipeline(compiled.diagnostics) });
       this.runChanged(next.id);

@@ -3,7 +3,7 @@ import type { ActionRunsNode } from '@actions/workflow-parser/actions/index';
 import { convertActionTemplate, parseAction } from '@actions/workflow-parser/actions/index';
 import { isMapping, isSequence, NoOperationTraceWriter } from '@actions/workflow-parser';
 import { ErrorPolicy } from '@actions/workflow-parser/model/convert';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { ActionSpec, StepSpec } from '../../pipeline/index.js';
 import { mapStep } from '../map-step.js';
@@ -12,7 +12,7 @@ import { entriesOf, positionOf, templateText } from '../tokens.js';
 import { WorkflowReport } from '../workflow-report.js';
 import { parseActionReference } from './action-reference.js';
 import { storedActionDir } from './action-store.js';
-import type { ActionSources, StepActions } from './step-actions.js';
+import type { ActionFiles, ActionSources, StepActions } from './step-actions.js';
 
 /** Composite actions calling composite actions: deeper than this is an error (a cycle ends here too). */
 export const MAX_ACTION_DEPTH = 9;
@@ -35,11 +35,15 @@ interface LoadedAction {
  * JavaScript actions as `node` steps. Each action is read once; its errors point at its file.
  */
 export class ActionResolver implements StepActions {
+  private readonly files: ActionFiles;
+
   constructor(
     private readonly sources: ActionSources,
     private readonly depth = 0,
     private readonly loaded = new Map<string, LoadedAction | null>(),
-  ) {}
+  ) {
+    this.files = sources.files ?? localActionFiles;
+  }
 
   resolve(report: WorkflowReport, usesToken: TemplateToken, withToken: TemplateToken | undefined): ActionSpec | undefined {
     const uses = templateText(usesToken) ?? '';
@@ -74,7 +78,7 @@ export class ActionResolver implements StepActions {
         return undefined;
       case 'local': {
         const dir = resolve(this.sources.workspace, reference.path);
-        if (!isDirectory(dir)) {
+        if (!this.files.isDirectory(dir)) {
           report.error('workflow.action-not-found', `uses: ${uses}: no such directory in the checkout (${this.show(dir)})`, at);
           return undefined;
         }
@@ -82,8 +86,12 @@ export class ActionResolver implements StepActions {
       }
       case 'repository': {
         const name = `${reference.owner}/${reference.repo}@${reference.ref}`;
+        if (this.sources.noStoreReason !== undefined) {
+          report.error('workflow.action-not-found', `uses: ${uses}: ${this.sources.noStoreReason}`, at);
+          return undefined;
+        }
         const stored = this.sources.storeDir ? storedActionDir(this.sources.storeDir, reference.owner, reference.repo, reference.ref) : undefined;
-        if (!stored || !isDirectory(stored)) {
+        if (!stored || !this.files.isDirectory(stored)) {
           const where = this.sources.storeDir ? `the local action store (${this.sources.storeDir})` : 'the local action store';
           report.error(
             'workflow.action-not-found',
@@ -93,7 +101,7 @@ export class ActionResolver implements StepActions {
           return undefined;
         }
         const dir = join(stored, reference.path);
-        if (!isDirectory(dir)) {
+        if (!this.files.isDirectory(dir)) {
           report.error('workflow.action-not-found', `uses: ${uses}: the stored ${name} has no directory "${reference.path}"`, at);
           return undefined;
         }
@@ -103,15 +111,18 @@ export class ActionResolver implements StepActions {
   }
 
   private load(report: WorkflowReport, uses: string, dir: string, at: TemplateToken): LoadedAction | null {
-    const path = ['action.yml', 'action.yaml'].map((name) => join(dir, name)).find((candidate) => existsSync(candidate));
-    if (!path) {
+    const found = ['action.yml', 'action.yaml'].map((name) => join(dir, name)).flatMap((path) => {
+      const content = this.files.readFile(path);
+      return content === undefined ? [] : [{ path, content }];
+    })[0];
+    if (!found) {
       report.error('workflow.action-not-found', `uses: ${uses}: no action.yml or action.yaml in ${this.show(dir)}`, at);
       return null;
     }
-    const file = this.show(path);
+    const file = this.show(found.path);
     const actionReport = new WorkflowReport(file);
     try {
-      const loaded = this.mapAction(actionReport, uses, dir, file, readFileSync(path, 'utf8'));
+      const loaded = this.mapAction(actionReport, uses, this.atRun(dir), file, found.content);
       return loaded && !actionReport.hasErrors() ? loaded : null;
     } finally {
       report.diagnostics.push(...actionReport.diagnostics);
@@ -193,6 +204,15 @@ export class ActionResolver implements StepActions {
     return valid ? steps : undefined;
   }
 
+  /** A path as the job's steps name it: inside the checkout, relative to where the checkout is when the job runs. */
+  private atRun(path: string): string {
+    const { workspaceAtRun } = this.sources;
+    if (workspaceAtRun === undefined) return path;
+    const inside = relative(this.sources.workspace, path);
+    if (inside.startsWith('..') || isAbsolute(inside)) return path;
+    return inside ? `${workspaceAtRun}/${inside.split(sep).join('/')}` : workspaceAtRun;
+  }
+
   /** A path as diagnostics show it: relative to the checkout when inside it. */
   private show(path: string): string {
     const inside = relative(this.sources.workspace, path);
@@ -248,10 +268,20 @@ function checkInputs(report: WorkflowReport, uses: string, action: LoadedAction,
   return valid;
 }
 
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
+/** `deploylite run`: actions are read from the disk they are on. */
+const localActionFiles: ActionFiles = {
+  isDirectory(path) {
+    try {
+      return statSync(path).isDirectory();
+    } catch {
+      return false;
+    }
+  },
+  readFile(path) {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+};

@@ -71,3 +71,25 @@ test('a job with image: is not handed to a sandbox runner', async () => {
   assert.equal(run.jobs[0]?.status, 'pending', JSON.stringify(run));
   await server.api('POST', `/api/v1/runs/${id}/cancel`, {}, 202).catch(() => undefined);
 });
+
+test("a workflow job in the sandbox reads GITHUB_EVENT_PATH and writes GITHUB_STEP_SUMMARY in its scratch folder under the hidden work root", async () => {
+  const repo = gitRepo({
+    '.github/workflows/report.yml': `on: [push, workflow_dispatch]
+jobs:
+  main:
+    runs-on: self-hosted
+    steps:
+      - run: |
+          grep -c '"workflow":' "$GITHUB_EVENT_PATH"
+          echo "## Sandboxed report" >> "$GITHUB_STEP_SUMMARY"
+`,
+  });
+  await server.api('POST', '/api/v1/projects', { name: 'boxed-report', repository: repo.path, pipelinePath: '.github/workflows/' }, 201);
+  const { id } = await server.api<{ id: number }>('POST', '/api/v1/projects/boxed-report/runs', {}, 201);
+  const run = await waitForRun(server, id, isFinal, 60_000);
+  const log = (await jobLog(server, id, 'main')).map((line) => line.text);
+  assert.equal(run.status, 'success', log.join('\n'));
+  assert.ok(log.includes('1'), `the event file is readable in the sandbox:\n${log.join('\n')}`);
+  const { summary } = await server.api<{ summary: string | null }>('GET', `/api/v1/runs/${id}/jobs/main/summary`);
+  assert.equal(summary, '## Sandboxed report\n');
+});

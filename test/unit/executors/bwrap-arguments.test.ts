@@ -59,3 +59,8 @@ test('a file shown again inside a hidden directory is bound read-only after the 
   const shownAt = args.findIndex((arg, i) => arg === '--ro-bind' && args[i + 1] === resolver && args[i + 2] === resolver);
   assert.ok(shownAt > args.indexOf('/run'), args.join(' '));
 });
+
+test('a workflow job\'s RUNNER_TEMP under the private /tmp is bound read-write after it, so its steps see the event and summary files', () => {
+  const order = mountOrder(bwrapArguments({ ...layout, hostDirs: ['/tmp/deploylite-runner-abc'] }, '/home/ci/project'));
+  assert.ok(order.indexOf('bind /tmp/deploylite-runner-abc') > order.indexOf('tmpfs /tmp'), order.join(', '));
+});
