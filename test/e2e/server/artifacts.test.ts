@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import * as Spec from '@cyclonedx/cyclonedx-library/Spec';
+import * as Validation from '@cyclonedx/cyclonedx-library/Validation';
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -78,6 +80,15 @@ test('a job needs the artifact of another: it is restored into its workspace; de
   const verify = await deployctl(['artifacts', 'verify', String(run.id), 'build']);
   assert.equal(verify.code, 0, verify.stderr);
   assert.match(verify.stdout, /^Verified OK: artifact build of run \d+ \(sha256:[0-9a-f]{64}\) and its SBOM \(sha256:[0-9a-f]{64}\) are signed by project app's key/);
+
+  // The SBOM stored beside it is CycloneDX 1.5 JSON as its schema defines it, listing the files with their hashes.
+  const sbom = await fetch(`${server.url}/api/v1/runs/${run.id}/artifacts/build/sbom`, { headers: { authorization: `Bearer ${server.token}` } });
+  assert.equal(sbom.status, 200);
+  const sbomText = await sbom.text();
+  assert.equal(await new Validation.JsonStrictValidator(Spec.Version.v1dot5).validate(sbomText), null);
+  const components = (JSON.parse(sbomText) as { components: { name: string; hashes?: { alg: string }[] }[] }).components;
+  assert.deepEqual(components.map((c) => c.name).sort(), ['dist/index.html', 'dist/js/app.js']);
+  assert.ok(components.every((c) => c.hashes?.some((h) => h.alg === 'SHA-256')), sbomText);
 });
 
 test('the saved archive verifies with OpenSSL against the project key, as cosign verify-blob would', async () => {
