@@ -88,9 +88,7 @@ async function prepareAndRunJob(input: RunJobInput): Promise<JobOutcome> {
       ...(input.hostDirs?.length ? { hostDirs: input.hostDirs } : {}),
     });
   } catch (thrown) {
-    const error = `could not prepare the job: ${coerceError(thrown).message}`;
-    input.log('system', `✖ ${error}`);
-    return { status: 'failed', attempts: 0, exitCode: null, error, outputs: {}, rollbackStatus: null };
+    return failedBeforeSteps(input, `could not prepare the job: ${coerceError(thrown).message}`);
   }
   try {
     return await runWithFiles(input, workspace);
