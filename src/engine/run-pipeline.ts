@@ -177,6 +177,9 @@ class PipelineRun {
     } finally {
       this.input.signal?.removeEventListener('abort', onAbort);
       await this.sink.flush();
+      // Jobs that never started are saved without waiting (finishUnstarted): the run is
+      // final only once every job record is, or a reader could see a final run without them.
+      await Promise.allSettled(this.saving.values());
     }
 
     const status = this.finalStatus();

@@ -3,11 +3,13 @@
 // reload, and read a job's log as it streams in — with the page's own CSP in force, an
 // accessibility scan of every page, and screenshots in test-results/.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { DashboardPage } from '../support/browser.js';
 import { launchBrowser, openDashboard, overflowsSideways, PHONE, screenshot, seriousAccessibilityViolations } from '../support/browser.js';
 import { PASSWORD } from '../support/callers.js';
+import { workdir } from '../support/cli.js';
 import type { ServerProcess } from '../support/control-plane.js';
 import { gitRepo, isFinal, startServer, waitForRun } from '../support/control-plane.js';
 
@@ -215,6 +217,38 @@ test("a job's log streams in live and every line is shown once, also across a dr
   await screenshot(page, 'dashboard-job-log');
   await page.unrouteAll();
   await waitForRun(server, id, isFinal);
+  assert.deepEqual(problems, []);
+});
+
+test('a failed job is re-run from its row once the cause is fixed, and it and its dependents turn green live', async () => {
+  const { page, problems } = admin;
+  const marks = workdir();
+  const pipeline = `jobs:
+  flaky:
+    steps:
+      - run: test -e ${marks}/fixed
+  deploy:
+    needs: flaky
+    steps:
+      - run: echo deployed
+`;
+  await server.api('POST', '/api/v1/projects', { name: 'flaky', repository: gitRepo({ '.deploylite.yml': pipeline }).path }, 201);
+  const { id } = await server.api<{ id: number }>('POST', '/api/v1/projects/flaky/runs', {}, 201);
+  await page.goto(`${server.url}/runs/${id}`);
+  await page.locator('[data-run-status][data-status="failed"]').waitFor({ timeout: 30_000 });
+  await node(page, 'flaky').and(page.locator('[data-status="failed"]')).waitFor();
+  await node(page, 'deploy').and(page.locator('[data-status="skipped"]')).waitFor();
+  await page.evaluate('window.stillTheSamePage = true');
+
+  writeFileSync(`${marks}/fixed`, '');
+  await page.getByRole('button', { name: 'Re-run flaky' }).click();
+  const shown = await watchNode(page, 'deploy', 'success');
+  assert.equal(shown[0], 'skipped', `deploy showed ${shown.join(' → ')}`);
+  await page.locator('[data-run-status][data-status="success"]').waitFor();
+  assert.match((await node(page, 'flaky').textContent()) ?? '', /success/);
+  assert.equal(await page.evaluate('window.stillTheSamePage'), true, 'the page was reloaded');
+  const run = await waitForRun(server, id, isFinal);
+  assert.deepEqual(run.jobs.map((job) => [job.key, job.status, job.attempts]), [['flaky', 'success', 1], ['deploy', 'success', 1]]);
   assert.deepEqual(problems, []);
 });
 

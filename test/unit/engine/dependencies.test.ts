@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { JobRecord } from '../../../src/engine/index.js';
+import { SqliteRunStore } from '../../../src/store/index.js';
 import { runYaml } from '../../support/run-yaml.js';
 
 test('a failed job skips its dependents but not `if: always()` ones', async () => {
@@ -107,4 +109,37 @@ test('no more job instances run at once than --parallel allows', async () => {
   );
   assert.equal(run.run.status, 'success');
   assert.equal(peak, 2);
+});
+
+test('a run is stored as final only after the records of the jobs it skipped', async () => {
+  const store = new SqliteRunStore(':memory:');
+  const order: string[] = [];
+  const slowStore = new Proxy(store, {
+    get(target, name, receiver) {
+      if (name === 'saveJob') {
+        return async (record: JobRecord) => {
+          // A store with a pool can finish a later write first: make the skipped job's write the slow one.
+          if (record.status === 'skipped') await new Promise((resolve) => setTimeout(resolve, 50));
+          await target.saveJob(record);
+          order.push(`${record.key}:${record.status}`);
+        };
+      }
+      if (name === 'updateRun') {
+        return async (id: number, fields: Parameters<SqliteRunStore['updateRun']>[1]) => {
+          await target.updateRun(id, fields);
+          if (fields.finishedAt) order.push(`run:${fields.status ?? ''}`);
+        };
+      }
+      return Reflect.get(target, name, receiver) as unknown;
+    },
+  });
+  await runYaml(
+    `
+    jobs:
+      flaky: { steps: [{ run: exit 1 }] }
+      deploy: { needs: flaky, steps: [{ run: echo never }] }
+  `,
+    { store: slowStore },
+  );
+  assert.deepEqual(order.slice(-2), ['deploy:skipped', 'run:failed']);
 });
