@@ -1,5 +1,13 @@
-// `npm run bench`: builds the CLI, runs every benchmark in bench/, prints one Markdown table
+// `npm run bench`: builds the CLI, runs the core benchmarks in bench/ (dag-vs-make,
+// job-overhead, validate, scheduler, api-latency, log-latency), prints one Markdown table
 // (what docs/benchmarks.md records) and saves the raw figures to bench/results/.
+// It leaves out the rest of bench/, each run on its own with the command docs/benchmarks.md
+// gives beside its figures, because each needs what this script does not set up: the
+// dashboard's (bundle-size, run-page, log-viewer) a build of dist/web, and run-page and
+// log-viewer a browser (Debian's chromium); container-start and runner-container-start
+// podman; sandbox-overhead bwrap; artifact-upload, blob-upload and cache-archive gigabytes
+// (or 50,000 files) on disk; node-project-cache the npm registry; kubernetes-bundle-start
+// three extra builds. generate, profile-* and query-census are helpers and experiments.
 //   npm run bench                 full rounds (a few minutes)
 //   npm run bench -- --quick      fewer rounds, for a quick look
 //   npm run bench -- --only dag   some of: dag, overhead, validate, scheduler, api, logs

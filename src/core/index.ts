@@ -18,7 +18,7 @@ export {
   UnrecoverableError,
   UsageError,
 } from './errors.js';
-export { redactUrlCredentials } from './redact-url.js';
+export { redactUrlCredentials, removeUrlCredentials } from './redact-url.js';
 export { SecretMasker } from './secret-masker.js';
 export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';

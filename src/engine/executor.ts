@@ -27,6 +27,20 @@ export interface Executor {
    * that two copies of a job never race. Optional: executors with nothing to reclaim omit it.
    */
   reclaimRun?(runId: number, leftovers: readonly number[]): Promise<void>;
+  /**
+   * For executors whose steps do not see `workspace.dir` itself but a copy made by `prepareJob` (kubernetes): the
+   * runner's copy changed since — the engine restored the artifacts of the jobs this one needs, or its cache, into
+   * it — so bring it to where the steps run. Called at most once, after `prepareJob` and before the first `runStep`;
+   * throwing fails the job before its steps. Executors whose steps see `workspace.dir` (local, sandbox, docker) omit it.
+   */
+  pushWorkspace?(workspace: JobWorkspace, signal: AbortSignal): Promise<void>;
+  /**
+   * The counterpart of `pushWorkspace`: before the job's files (artifacts, cache) are saved from `workspace.dir`,
+   * bring what the steps wrote back into it. Called at most once, after the last step and the rollback, before
+   * `cleanupJob`. What the steps made is untrusted: nothing may be written outside `workspace.dir`. Throwing is
+   * reported like a failed save; the warnings it returns (entries left out) are printed in the job's log.
+   */
+  pullWorkspace?(workspace: JobWorkspace, signal: AbortSignal): Promise<{ readonly warnings?: readonly string[] } | void>;
 }
 
 export interface ExecutorSupport {

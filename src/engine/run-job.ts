@@ -104,16 +104,26 @@ async function runWithFiles(input: RunJobInput, workspace: JobWorkspace): Promis
   if (!files) return runAttempts(input, workspace);
   const job = filesJob(input);
   if (typeof job === 'string') return failedBeforeSteps(input, job);
+  const { spec } = input.instance;
   let restoredEnv: Readonly<Record<string, string>> | undefined;
+  let doing = 'restore the job\'s files';
   try {
     restoredEnv = (await files.restore(job, workspace))?.env;
+    doing = 'bring the restored files to the job';
+    // Executors whose steps work on a copy of the workspace (kubernetes) get what was restored into it.
+    if (spec.needs.length > 0 || spec.cache) await input.executor.pushWorkspace?.(workspace, input.signal);
   } catch (thrown) {
     if (input.signal.aborted) return { status: 'cancelled', attempts: 0, exitCode: null, error: 'cancelled', outputs: {}, rollbackStatus: null };
-    return failedBeforeSteps(input, `could not restore the job's files: ${coerceError(thrown).message}`);
+    return failedBeforeSteps(input, `could not ${doing}: ${coerceError(thrown).message}`);
   }
   // The restore's variables sit below the job's own env: a job that sets one on purpose keeps its value.
   const outcome = await runAttempts(restoredEnv ? { ...input, env: { ...restoredEnv, ...input.env } } : input, workspace);
   try {
+    // A cancelled job keeps no files, so nothing is fetched from where its steps ran.
+    if ((spec.artifacts || spec.cache) && !input.signal.aborted) {
+      const pulled = await input.executor.pullWorkspace?.(workspace, input.signal);
+      for (const warning of pulled?.warnings ?? []) input.log('system', `warning: ${warning}`);
+    }
     await files.save(job, workspace, outcome.status);
     return outcome;
   } catch (thrown) {

@@ -336,7 +336,7 @@ class PipelineRun {
       void this.save(record).then(() => this.input.observer?.({ type: 'job:started', job: record }));
     };
     if (!dispatched) this.input.observer?.({ type: 'job:started', job: record });
-    const contexts = this.jobContexts(spec, instance.matrix ?? {});
+    const contexts = { ...this.jobContexts(spec, instance.matrix ?? {}), strategy: this.strategyOf(instance) };
     const request: DispatchedJob = {
       instance,
       runId: this.run.id,
@@ -445,6 +445,22 @@ class PipelineRun {
       vars: this.input.vars ?? {},
       run: { id: String(this.run.id), attempt: '1' },
       job: { status: 'success' },
+    };
+  }
+
+  /**
+   * GitHub's `strategy` context for one instance: its place among the job's instances (for
+   * sharding: `--shard=${{ strategy.job-index }}/${{ strategy.job-total }}`) and the job's
+   * fail-fast and max-parallel, the latter defaulting to every instance at once. A job
+   * without a matrix is instance 0 of 1.
+   */
+  private strategyOf(instance: JobInstance): Record<string, unknown> {
+    const total = this.states.get(instance.spec.id)?.instances.length ?? 1;
+    return {
+      'fail-fast': instance.spec.failFast,
+      'job-index': instance.matrixIndex ?? 0,
+      'job-total': total,
+      'max-parallel': Math.min(instance.spec.maxParallel ?? total, total),
     };
   }
 

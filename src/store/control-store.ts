@@ -149,6 +149,14 @@ export interface ClaimedItem {
   readonly createdAt: number;
 }
 
+/** A job a runner holds a lease on now: enough to name it and link to it. */
+export interface LeasedJob {
+  readonly runnerId: number;
+  readonly runId: number;
+  readonly jobKey: string;
+  readonly projectId: number;
+}
+
 export interface LogLineRecord {
   readonly runId: number;
   readonly jobKey: string;
@@ -285,6 +293,8 @@ export interface ControlStore extends RunStore {
   countLeasedByProject(): Promise<Map<number, number>>;
   /** Leased items per runner id. */
   countLeasedByRunner(): Promise<Map<number, number>>;
+  /** Every leased item's job, by runner id, then in the order they were leased (no payloads). */
+  listLeasedJobs(): Promise<LeasedJob[]>;
   queueDepth(): Promise<number>;
   /** queued → leased, only if still queued. */
   claim(id: number, lease: { leaseId: string; runnerId: number; expiresAt: number; now: number }): Promise<boolean>;

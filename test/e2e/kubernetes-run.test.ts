@@ -63,3 +63,26 @@ test('a broken KUBECONFIG is one clear line, no stack trace', async () => {
   assert.notEqual(result.code, 0);
   assert.match(result.stderr, /cannot read the kubeconfig .*nope: no such file/);
 });
+
+test('a kubernetes job\'s artifacts come back from its pod: the job that needs it reads them, its artifact holds them', async () => {
+  const pipeline = `
+  jobs:
+    build:
+      image: busybox:1.36
+      artifacts: { paths: [out/] }
+      steps:
+        - run: mkdir -p out && echo "made in the pod of build" > out/result.txt
+    use:
+      needs: build
+      image: busybox:1.36
+      steps:
+        - run: cat out/result.txt
+`;
+  const dir = workdir({ 'pipeline.yml': pipeline });
+  const result = await runCli(['run', '--executor', 'kubernetes', 'pipeline.yml'], { cwd: dir, env, timeoutMs: 60_000 });
+  assertNoStackTrace(result);
+  assertExit(result, 0);
+  const output = result.stdout + result.stderr;
+  assert.match(output, /artifact build: 1 file, \d+ bytes/);
+  assert.match(output, /\[use\] made in the pod of build/);
+});

@@ -98,11 +98,10 @@ test('fail-fast: a failed matrix instance cancels its running siblings', async (
                 touch "finished-\${{ matrix.shard }}"
     `,
   });
-  const started = Date.now();
   const result = await runCli(['run', 'ci.yml', '--kill-grace', '300ms', '--report', 'report.json'], { cwd: dir });
   assertExit(result, 1);
-  assert.ok(Date.now() - started < 8000, `took ${Date.now() - started}ms`);
   const { jobs } = readReport(join(dir, 'report.json'));
+  // Cancelled, not successful: the siblings were stopped during their `sleep 30`, and never touched their files.
   assert.deepEqual(jobs.map((job) => job.status), ['failed', 'cancelled', 'cancelled']);
   assert.equal(existsSync(join(dir, 'finished-2')) || existsSync(join(dir, 'finished-3')), false);
 });

@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { coerceError } from '../../core/index.js';
 import type { Executor, ExecutorSupport, JobRequest, JobWorkspace, StepCommand, StepIO, StepOutcome } from '../../engine/index.js';
 import { resolveShell } from '../local/resolve-shell.js';
 import { readCommandFiles } from '../local/step-files.js';
@@ -13,6 +15,7 @@ import { LABEL_RUNNER, labelsFor, nameSegment, selectorFor } from './labels.js';
 import type { PodExecResult } from './run-pod-exec.js';
 import { runPodExec } from './run-pod-exec.js';
 import { StepReportReader, stepExec } from './step-exec.js';
+import { unpackPodWorkspace } from './unpack-pod-workspace.js';
 import { packWorkspace } from './workspace-bundle.js';
 
 export interface KubernetesExecutorOptions {
@@ -38,6 +41,11 @@ export interface KubernetesExecutorOptions {
   readonly limits?: { readonly cpu: string; readonly memory: string };
   /** Where the per-job scratch directories (the command files read back from the pod) go. Default os.tmpdir(). */
   readonly tempRoot?: string;
+  /**
+   * Most bytes the workspace round trip moves each way: the packed workspace sent into the pod after files were
+   * restored (`pushWorkspace`), the pod's workspace as tar taken back (`pullWorkspace`). Default 2 GiB.
+   */
+  readonly maxWorkspaceBytes?: number;
 }
 
 interface JobState {
@@ -46,6 +54,8 @@ interface JobState {
   readonly scratchDir: string;
   /** The pod, once it runs; asked for by the first step, so the pod starts while the engine gets ready. */
   pod?: Promise<PodStart>;
+  /** What `pod` resolved to, once it did. */
+  started?: PodStart;
   steps: number;
 }
 
@@ -59,6 +69,7 @@ export interface JobDeletion {
 }
 
 const DEFAULT_LIMITS = { cpu: '2', memory: '4Gi' };
+const DEFAULT_MAX_WORKSPACE_BYTES = 2 * 1024 * 1024 * 1024;
 /** Waiting reasons after which the kubelet will not start the pod's containers by itself. */
 const PULL_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
 
@@ -68,7 +79,8 @@ const PULL_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImage
  * the pod's workspace volume and whose job container idles; each step is then exec'd in that container through the
  * pods/exec subresource (a WebSocket, run-pod-exec.ts), its stdout and stderr streamed as they come, its exit code
  * from the exec's status channel, its command files read back by a second exec. Files steps write stay in the pod
- * for the following steps, as on any runner.
+ * for the following steps, as on any runner. The pod works on a copy of the checkout, so files the engine restores
+ * after `prepareJob` go in by `pushWorkspace` and what the steps wrote comes back by `pullWorkspace` (one exec each).
  *
  * A timeout or cancellation signals the step's process group in the pod (SIGTERM, SIGKILL after the grace period)
  * with one more exec; the pod lives on for the job's remaining steps (`if: always()`, cleanup). `cleanupJob` deletes
@@ -86,6 +98,7 @@ export class KubernetesExecutor implements Executor {
   private readonly pollMs: number;
   private readonly killGraceMs: number;
   private readonly scratchRoot: string;
+  private readonly maxWorkspaceBytes: number;
   private readonly jobs = new WeakMap<JobWorkspace, JobState>();
   /** Jobs of workspaces not cleaned up yet: never removed as leftovers, deleted all at once by `killAll`. */
   private readonly active = new Set<string>();
@@ -101,6 +114,7 @@ export class KubernetesExecutor implements Executor {
     this.pollMs = options.pollMs ?? 500;
     this.killGraceMs = options.killGraceMs ?? 5000;
     this.scratchRoot = join(options.tempRoot ?? tmpdir(), `deploylite-kubernetes-${this.runnerId}`);
+    this.maxWorkspaceBytes = options.maxWorkspaceBytes ?? DEFAULT_MAX_WORKSPACE_BYTES;
   }
 
   async prepareJob(job: JobRequest): Promise<JobWorkspace> {
@@ -147,8 +161,7 @@ export class KubernetesExecutor implements Executor {
   }
 
   async runStep(workspace: JobWorkspace, step: StepCommand, io: StepIO, signal: AbortSignal): Promise<StepOutcome> {
-    const state = this.jobs.get(workspace);
-    if (state === undefined) throw new Error(`kubernetes executor: job "${workspace.job.jobKey}" was not prepared by this executor`);
+    const state = this.stateOf(workspace);
     if (signal.aborted) return notRun({ cancelled: true });
     const shell = await resolveShell(step.shell, { bash: async () => 'bash', python: async () => 'python3' });
     if (typeof shell === 'string') return notRun({ error: shell });
@@ -167,9 +180,7 @@ export class KubernetesExecutor implements Executor {
     signal.addEventListener('abort', onAbort, { once: true });
     const timeoutTimer = step.timeoutMs !== undefined ? setTimeout(() => stop('timeout'), step.timeoutMs) : undefined;
     try {
-      // Never rejects: a step stopped while the pod starts leaves this promise to run on unobserved.
-      state.pod ??= this.waitForPod(state.jobName).catch((thrown: unknown): PodStart => ({ kind: 'failed', message: `the job's pod could not be read: ${apiMessage(thrown)}` }));
-      const started = await Promise.race([state.pod, stopped.then(() => undefined)]);
+      const started = await Promise.race([this.podStart(state), stopped.then(() => undefined)]);
       if (started === undefined) return notRun({ timedOut: stoppedFor === 'timeout', cancelled: stoppedFor === 'cancel' });
       if (started.kind === 'failed') return notRun({ error: started.message });
       const pod = started.pod;
@@ -187,6 +198,71 @@ export class KubernetesExecutor implements Executor {
     } finally {
       signal.removeEventListener('abort', onAbort);
       clearTimeout(timeoutTimer);
+    }
+  }
+
+  /**
+   * Files restored into the runner's workspace after `prepareJob` (artifacts of needed jobs, a cache): the workspace is
+   * packed again and unpacked over the pod's, once its job container runs. The bundle travels on the exec's stdin (no
+   * ConfigMap limit there) and is read with `head -c`, as a step's boot file: the v4 protocol cannot close stdin.
+   */
+  async pushWorkspace(workspace: JobWorkspace, signal: AbortSignal): Promise<void> {
+    const state = this.stateOf(workspace);
+    const { jobKey } = workspace.job;
+    const bundle = await packWorkspace(workspace.dir, jobKey, this.maxWorkspaceBytes);
+    signal.throwIfAborted();
+    const started = await Promise.race([this.podStart(state), new Promise<never>((_resolve, fail) => signal.addEventListener('abort', () => fail(new Error('cancelled')), { once: true }))]);
+    if (started.kind === 'failed') throw new Error(started.message);
+    const errors: string[] = [];
+    const result = await runPodExec(this.exec, {
+      namespace: this.namespace,
+      pod: started.pod,
+      container: JOB_CONTAINER,
+      command: ['/bin/sh', '-c', 'head -c "$1" | tar -xzf - -C "$2"', 'deploylite-push', String(bundle.length), POD_WORKSPACE],
+      stdin: bundle,
+      signal,
+      onLine: (_stream, line) => errors.length < 5 && errors.push(line),
+    });
+    if (result.exitCode !== 0) throw new Error(`job "${jobKey}": the restored files could not be unpacked in the pod: ${errors.join('; ') || result.error || `tar exited with ${result.exitCode}`}`);
+  }
+
+  /**
+   * Before the job's files are saved: the pod's /workspace as tar, streamed back over an exec's stdout and unpacked
+   * into the runner's workspace by `unpackPodWorkspace`, which treats it as hostile (the pod runs the job's code).
+   * Files the pod deleted stay in the runner's workspace.
+   */
+  async pullWorkspace(workspace: JobWorkspace, signal: AbortSignal): Promise<{ warnings: readonly string[] } | void> {
+    const state = this.stateOf(workspace);
+    // No step ran in the pod: it holds nothing the runner's workspace lacks.
+    if (state.started?.kind !== 'started') return;
+    const { jobKey } = workspace.job;
+    const archive = new PassThrough();
+    const stop = new AbortController();
+    const errors: string[] = [];
+    const exec = runPodExec(this.exec, {
+      namespace: this.namespace,
+      pod: state.started.pod,
+      container: JOB_CONTAINER,
+      command: ['tar', '-czf', '-', '-C', POD_WORKSPACE, '.'],
+      signal: AbortSignal.any([signal, stop.signal]),
+      onStdout: (chunk) => !archive.destroyed && archive.write(chunk),
+      onLine: (_stream, line) => errors.length < 5 && errors.push(line),
+    }).then((result) => {
+      archive.end();
+      return result;
+    });
+    // GNU tar exits 1 when a file changed while it was read: the archive is complete, that file as it was at some moment.
+    const failure = (result: PodExecResult) => (result.exitCode === 0 || result.exitCode === 1 ? undefined : errors.join('; ') || result.error || `tar exited with ${result.exitCode}`);
+    try {
+      const unpacked = await unpackPodWorkspace(archive, workspace.dir, { maxBytes: this.maxWorkspaceBytes, signal });
+      const problem = failure(await exec);
+      if (problem !== undefined) throw new Error(problem);
+      return { warnings: unpacked.warnings };
+    } catch (thrown) {
+      stop.abort();
+      // A tar that failed in the pod explains a truncated archive better than the unpacker can.
+      const problem = failure(await exec) ?? coerceError(thrown).message;
+      throw new Error(`job "${jobKey}": the files the job's steps wrote could not be taken back from the pod: ${problem}`);
     }
   }
 
@@ -236,6 +312,23 @@ export class KubernetesExecutor implements Executor {
       .filter((name) => name !== '' && !inUse.has(name));
     await Promise.all([...jobs.map((name) => this.deleteJob({ name, propagationPolicy: 'Foreground' })), ...configMaps.map((name) => this.deleteConfigMap(name))]);
     return { jobs, configMaps };
+  }
+
+  private stateOf(workspace: JobWorkspace): JobState {
+    const state = this.jobs.get(workspace);
+    if (state === undefined) throw new Error(`kubernetes executor: job "${workspace.job.jobKey}" was not prepared by this executor`);
+    return state;
+  }
+
+  /**
+   * The job's pod once its job container runs (or why it never will); the first caller starts the wait. Never rejects:
+   * a step stopped while the pod starts leaves this promise to run on unobserved.
+   */
+  private podStart(state: JobState): Promise<PodStart> {
+    state.pod ??= this.waitForPod(state.jobName)
+      .catch((thrown: unknown): PodStart => ({ kind: 'failed', message: `the job's pod could not be read: ${apiMessage(thrown)}` }))
+      .then((start) => (state.started = start));
+    return state.pod;
   }
 
   /** Polls the Job's pod until its job container runs, or the pod failed before it could; gives up once the job is cleaned up. */

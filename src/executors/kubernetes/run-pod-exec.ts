@@ -12,6 +12,10 @@ export interface PodExecRequest {
   /** Sent on stdin once the connection is open; stdin is never closed (see step-exec.ts). */
   readonly stdin?: Buffer;
   onLine?(stream: 'stdout' | 'stderr', line: string): void;
+  /** stdout as the bytes arrive (an archive, not lines); when given, `onLine` sees only stderr. */
+  onStdout?(chunk: Buffer): void;
+  /** Closes the connection: the result is then an error, as for a connection that broke. */
+  readonly signal?: AbortSignal;
 }
 
 /** How an exec ended: the exit code from the status channel, or why there is none. */
@@ -29,9 +33,11 @@ export interface PodExecResult {
 export async function runPodExec(exec: Exec, request: PodExecRequest): Promise<PodExecResult> {
   const sink = (stream: 'stdout' | 'stderr') => {
     const splitter = new LineSplitter((line) => request.onLine?.(stream, line));
+    const raw = stream === 'stdout' ? request.onStdout : undefined;
     return new Writable({
       write(chunk: Buffer, _encoding, callback) {
-        splitter.push(chunk);
+        if (raw !== undefined) raw(chunk);
+        else splitter.push(chunk);
         callback();
       },
       final(callback) {
@@ -51,10 +57,14 @@ export async function runPodExec(exec: Exec, request: PodExecRequest): Promise<P
     return { exitCode: null, error: `the exec in pod ${request.pod} could not be started: ${apiMessage(thrown)}` };
   }
   if (request.stdin !== undefined) stdin?.write(request.stdin);
+  const close = () => socket.close();
+  request.signal?.addEventListener('abort', close, { once: true });
+  if (request.signal?.aborted) close();
   await new Promise<void>((done) => {
     if (socket.readyState === socket.CLOSED) return done();
     socket.addEventListener('close', () => done());
   });
+  request.signal?.removeEventListener('abort', close);
   // The client ends both streams when the status arrives; make sure their last partial lines are out either way.
   await Promise.all(
     [stdout, stderr].map((stream) => {

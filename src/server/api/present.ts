@@ -53,7 +53,14 @@ export function presentJob(job: JobRecord) {
   };
 }
 
-export function presentRunner(runner: RunnerRecord, online: boolean, running: number) {
+export interface RunnerJobView {
+  readonly runId: number;
+  readonly jobKey: string;
+  readonly project: string;
+}
+
+/** `running` counts every job it holds; `jobs` are those the caller may see. */
+export function presentRunner(runner: RunnerRecord, online: boolean, running: number, jobs: readonly RunnerJobView[]) {
   return {
     id: runner.id,
     name: runner.name,
@@ -63,6 +70,7 @@ export function presentRunner(runner: RunnerRecord, online: boolean, running: nu
     online,
     lastSeenAt: runner.lastSeenAt,
     running,
+    jobs: jobs.map((job) => ({ ...job })),
   };
 }
 

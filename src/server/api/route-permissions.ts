@@ -68,6 +68,7 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule | typeof PUBLIC>> = 
   'GET /api/v1/runs/:id/artifacts/:name/sbom': { action: 'run:read', target: 'run' },
   'GET /api/v1/projects/:project/signing-key': { action: 'project:read', target: 'project' },
 
+  // Lists every runner; of the jobs they run, only those of projects the caller may read.
   'GET /api/v1/runners': { action: 'runner:read' },
   'GET /api/v1/tokens': { action: 'token:manage-own' },
   'POST /api/v1/tokens': { action: 'token:manage-own' },

@@ -3,11 +3,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { coerceError, ForbiddenError } from '../../core/index.js';
 import type { JobAssignment } from '../../protocol/index.js';
 import { JobResult, LogBatch, LogBatchResponse, PollRequest, PollResponse, RegisterRunnerRequest, RegisterRunnerResponse } from '../../protocol/index.js';
-import type { RunnerRecord } from '../../store/index.js';
+import type { LeasedJob, ProjectRecord, RunnerRecord } from '../../store/index.js';
 import type { Principal } from '../auth/principal.js';
+import { canSeeProject } from '../auth/principal.js';
 import { openAssignment } from '../scheduler/sealed-assignment.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 import type { ApiEnv } from './api-env.js';
+import type { RunnerJobView } from './present.js';
 import { presentRunner } from './present.js';
 import { body, errors as commonErrors, json, security } from './route-helpers.js';
 import { ErrorBody, Runner } from './schemas.js';
@@ -15,6 +17,26 @@ import type { ApiServices } from './services.js';
 
 const errors = { ...commonErrors, 409: json(ErrorBody, 'the lease is gone') };
 const LeaseParam = z.object({ lease: z.string().min(1).max(100).openapi({ param: { name: 'lease', in: 'path' } }) });
+
+/**
+ * What each runner runs now: how many jobs (all of them: a runner's load is no project's
+ * secret) and which ones the caller may read, so that a project's run ids and job names stay
+ * within its members, as in `GET /api/v1/runs`.
+ */
+function jobsByRunner(leased: readonly LeasedJob[], projects: readonly ProjectRecord[], principal: Principal) {
+  const names = new Map(projects.map((p) => [p.id, p.name]));
+  const running = new Map<number, number>();
+  const visible = new Map<number, RunnerJobView[]>();
+  for (const job of leased) {
+    running.set(job.runnerId, (running.get(job.runnerId) ?? 0) + 1);
+    const project = names.get(job.projectId);
+    if (project === undefined || !canSeeProject(principal, job.projectId)) continue;
+    const jobs = visible.get(job.runnerId) ?? [];
+    jobs.push({ runId: job.runId, jobKey: job.jobKey, project });
+    visible.set(job.runnerId, jobs);
+  }
+  return { running, visible };
+}
 
 /** The runner protocol (src/protocol/runner-protocol.ts): registration, long poll, logs, results. */
 export function registerRunnerRoutes(app: OpenAPIHono<ApiEnv>, services: ApiServices): void {
@@ -28,12 +50,18 @@ export function registerRunnerRoutes(app: OpenAPIHono<ApiEnv>, services: ApiServ
   };
 
   app.openapi(
-    createRoute({ method: 'get', path: '/api/v1/runners', security, responses: { 200: json(z.object({ runners: z.array(Runner) }), 'all runners'), ...errors } }),
+    createRoute({
+      method: 'get',
+      path: '/api/v1/runners',
+      security,
+      responses: { 200: json(z.object({ runners: z.array(Runner) }), 'all runners, with the jobs they run now of projects the caller may read'), ...errors },
+    }),
     async (c) => {
       const now = clock.now();
-      const running = await store.countLeasedByRunner();
-      const runners = (await store.listRunners()).map((r) =>
-        presentRunner(r, r.lastSeenAt !== null && now - r.lastSeenAt < services.leaseTtlMs, running.get(r.id) ?? 0),
+      const [leased, projects, records] = await Promise.all([store.listLeasedJobs(), store.listProjects(), store.listRunners()]);
+      const { running, visible } = jobsByRunner(leased, projects, c.get('principal'));
+      const runners = records.map((r) =>
+        presentRunner(r, r.lastSeenAt !== null && now - r.lastSeenAt < services.leaseTtlMs, running.get(r.id) ?? 0, visible.get(r.id) ?? []),
       );
       return c.json({ runners }, 200);
     },

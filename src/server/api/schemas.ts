@@ -135,6 +135,15 @@ export const LogQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
 });
 
+export const RunnerJob = z
+  .object({
+    runId: z.number().int(),
+    /** The job's key in its run, as in `/api/v1/runs/{id}/jobs/{key}/logs`. */
+    jobKey: z.string(),
+    project: z.string(),
+  })
+  .openapi('RunnerJob');
+
 export const Runner = z
   .object({
     id: z.number().int(),
@@ -144,7 +153,10 @@ export const Runner = z
     version: z.string(),
     online: z.boolean(),
     lastSeenAt: z.number().nullable(),
+    /** Every job it holds a lease on now, whoever may see them. */
     running: z.number().int(),
+    /** The jobs it runs now that belong to projects the caller may read: at most `running` of them. */
+    jobs: z.array(RunnerJob),
   })
   .openapi('Runner');
 

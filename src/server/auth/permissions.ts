@@ -46,7 +46,7 @@ export const PERMISSIONS = {
   'run:retry': { requires: project('developer'), description: 'run a run, a job or the failed jobs again' },
   'secret:list': { requires: project('maintainer'), description: "list a project's secret names (never values)" },
   'secret:write': { requires: project('maintainer'), description: 'create, replace and delete secrets' },
-  'runner:read': { requires: user, description: 'see runners, their labels, capacity and current jobs' },
+  'runner:read': { requires: user, description: 'see runners, their labels, capacity and load, and their current jobs in projects you may read' },
   'runner:manage': { requires: admin, description: 'create registration tokens, pause and remove runners' },
   'user:manage': { requires: admin, description: 'create users, reset passwords, make admins, disable accounts' },
   'token:manage-all': { requires: admin, description: "list and revoke anyone's tokens" },

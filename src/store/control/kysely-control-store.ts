@@ -7,6 +7,7 @@ import type {
   ClaimedItem,
   ConditionalRunPatch,
   ControlStore,
+  LeasedJob,
   LogLineRecord,
   NewLogLine,
   NewProject,
@@ -414,6 +415,10 @@ export class KyselyControlStore implements ControlStore {
 
   countLeasedByRunner(): Promise<Map<number, number>> {
     return this.queue.countLeasedByRunner();
+  }
+
+  listLeasedJobs(): Promise<LeasedJob[]> {
+    return this.queue.listLeasedJobs();
   }
 
   queueDepth(): Promise<number> {

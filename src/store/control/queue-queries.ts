@@ -1,7 +1,7 @@
 import type { Expression, Kysely, SqlBool } from 'kysely';
 import { sql } from 'kysely';
 import { ConflictError } from '../../core/index.js';
-import type { ClaimedItem, NewQueueItem, QueuedFilter, QueueItem, QueueStatus } from '../control-store.js';
+import type { ClaimedItem, LeasedJob, NewQueueItem, QueuedFilter, QueueItem, QueueStatus } from '../control-store.js';
 import type { ControlDialect } from './control-migrations.js';
 import { toQueueItem } from './row-mappers.js';
 import type { ControlDatabase } from './schema.js';
@@ -177,6 +177,19 @@ export class QueueQueries {
       .groupBy('runner_id')
       .execute();
     return new Map(rows.map((row) => [row.key as number, Number(row.count)]));
+  }
+
+  async listLeasedJobs(): Promise<LeasedJob[]> {
+    const rows = await this.db
+      .selectFrom('job_queue')
+      .select(['runner_id', 'run_id', 'job_key', 'project_id'])
+      .where('status', '=', 'leased')
+      .where('runner_id', 'is not', null)
+      .orderBy('runner_id')
+      .orderBy('assigned_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => ({ runnerId: Number(row.runner_id), runId: Number(row.run_id), jobKey: row.job_key, projectId: Number(row.project_id) }));
   }
 
   async queueDepth(): Promise<number> {

@@ -1,5 +1,5 @@
 // What the dashboard offers depends on the project role whoami reports: a developer gets the
-// buttons to run, cancel and re-run (and they work); a viewer gets none of them, and the
+// buttons to run, cancel and re-run a run or one job (and they work); a viewer gets none of them, and the
 // server refuses the viewer's requests anyway. No runner is started, so runs stay active
 // until cancelled and every state is stable while the page is checked.
 import assert from 'node:assert/strict';
@@ -57,6 +57,26 @@ test('a developer runs the pipeline, cancels the run and re-runs its cancelled j
   await context.close();
 });
 
+test("a developer re-runs one finished job from the job's own page", async () => {
+  const runId = await trigger();
+  await server.api('POST', `/api/v1/runs/${runId}/cancel`, undefined, 202);
+  await waitForRun(server, runId, (run) => run.status === 'cancelled');
+  const { page, problems, context } = await openDashboard(browser);
+  await signIn(page, server.url, 'dev', PASSWORD);
+  await page.goto(`${server.url}/runs/${runId}/jobs/build`);
+  await page.locator('[data-job-status][data-status="cancelled"]').waitFor();
+  assert.deepEqual(await seriousAccessibilityViolations(page), []);
+
+  await page.getByRole('button', { name: 'Re-run this job' }).click();
+  await page.locator('[data-job-status][data-status="pending"]').waitFor();
+  await page.getByRole('button', { name: 'Re-run this job' }).waitFor({ state: 'detached' });
+  const run = await waitForRun(server, runId, (candidate) => candidate.status !== 'cancelled');
+  assert.equal(run.status, 'running');
+  assert.equal(run.jobs.find((job) => job.key === 'build')?.status, 'pending');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a viewer is shown no button to run, cancel or re-run', async () => {
   const active = await trigger();
   const finished = await trigger();
@@ -79,6 +99,10 @@ test('a viewer is shown no button to run, cancel or re-run', async () => {
   await openRun(page, finished);
   await page.locator('[data-run-status][data-status="cancelled"]').waitFor();
   assert.deepEqual(await buttons(page), ['Sign out']);
+
+  await page.goto(`${server.url}/runs/${finished}/jobs/build`);
+  await page.locator('[data-job-status][data-status="cancelled"]').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Re-run this job' }).count(), 0);
   assert.deepEqual(problems, []);
   await context.close();
 });

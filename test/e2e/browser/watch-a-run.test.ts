@@ -7,11 +7,11 @@ import { writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { DashboardPage } from '../support/browser.js';
-import { launchBrowser, openDashboard, overflowsSideways, PHONE, screenshot, seriousAccessibilityViolations } from '../support/browser.js';
+import { launchBrowser, openDashboard, overflowsSideways, PHONE, screenshot, seriousAccessibilityViolations, signIn } from '../support/browser.js';
 import { PASSWORD } from '../support/callers.js';
 import { workdir } from '../support/cli.js';
 import type { ServerProcess } from '../support/control-plane.js';
-import { gitRepo, isFinal, startServer, waitForRun } from '../support/control-plane.js';
+import { gitRepo, isFinal, jobLog, startServer, waitForRun } from '../support/control-plane.js';
 
 const PIPELINE = `name: shop
 jobs:
@@ -150,7 +150,9 @@ test('the runs list shows the run with its branch, commit, trigger and who start
   assert.match(cells[0] ?? '', /^#\d+$/);
   assert.match(cells[1] ?? '', /success/);
   assert.match(cells[2] ?? '', /^main · [0-9a-f]{7}$/);
+  assert.equal(cells[3], 'manual');
   assert.equal(cells[4], 'admin');
+  assert.match(cells[5] ?? '', /^\d+s$/);
   await assertAccessible(page);
   await screenshot(page, 'dashboard-project-runs');
   assert.deepEqual(problems, []);
@@ -292,4 +294,88 @@ test('a reload keeps the user signed in; a new tab and signing out do not', asyn
   await page.goto(`${server.url}/projects`);
   await page.getByRole('heading', { name: 'Sign in to DeployLite' }).waitFor();
   assert.deepEqual(problems, []);
+});
+
+test('cancelling a run stops its running job at once and cancels the job waiting on it', async () => {
+  const pipeline = 'jobs:\n  soak:\n    steps:\n      - run: echo soaking; sleep 30\n  report:\n    needs: soak\n    steps:\n      - run: echo never\n';
+  await server.api('POST', '/api/v1/projects', { name: 'soak', repository: gitRepo({ '.deploylite.yml': pipeline }).path }, 201);
+  const { page, problems, context } = await openDashboard(browser);
+  await signIn(page, server.url, 'admin', PASSWORD);
+  const { id } = await server.api<{ id: number }>('POST', '/api/v1/projects/soak/runs', {}, 201);
+  await page.goto(`${server.url}/runs/${id}`);
+  await node(page, 'soak').and(page.locator('[data-status="running"]')).waitFor();
+
+  await page.getByRole('button', { name: 'Cancel run' }).click();
+  await page.locator('[data-run-status][data-status="cancelled"]').waitFor();
+  await node(page, 'soak').and(page.locator('[data-status="cancelled"]')).waitFor();
+  await node(page, 'report').and(page.locator('[data-status="cancelled"]')).waitFor();
+  const run = await waitForRun(server, id, isFinal);
+  assert.deepEqual(run.jobs.map((job) => [job.key, job.status]), [['soak', 'cancelled'], ['report', 'cancelled']]);
+  // Shorter than the step's 30 s sleep (with room for a loaded machine): it was killed, not waited out.
+  const soak = (await server.api<{ jobs: { key: string; startedAt: number; finishedAt: number }[] }>('GET', `/api/v1/runs/${id}`)).jobs.find((job) => job.key === 'soak');
+  assert.ok(soak && soak.finishedAt - soak.startedAt < 28_000, `soak ran ${soak ? soak.finishedAt - soak.startedAt : '?'} ms`);
+  await assertAccessible(page);
+  await screenshot(page, 'dashboard-run-cancelled');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a run started with a branch and variables runs that branch with them; a malformed variables line starts nothing', async () => {
+  const greet = (where: string) => `jobs:\n  greet:\n    steps:\n      - run: echo "\${{ vars.GREETING }} from ${where}"\n`;
+  const repo = gitRepo({ '.deploylite.yml': greet('main') });
+  const featureSha = repo.branch('feature', { '.deploylite.yml': greet('feature') });
+  await server.api('POST', '/api/v1/projects', { name: 'greeter', repository: repo.path }, 201);
+  const { page, problems, context } = await openDashboard(browser);
+  await signIn(page, server.url, 'admin', PASSWORD);
+  await page.goto(`${server.url}/projects/greeter`);
+  await page.getByText('No runs yet.').waitFor();
+
+  await page.getByLabel('Variables').fill('GREETING=hi\nthis is not one');
+  await page.getByRole('button', { name: 'Run pipeline' }).click();
+  await page.getByText('Variables, line 2: write NAME=value').waitFor();
+  assert.equal(new URL(page.url()).pathname, '/projects/greeter');
+  assert.deepEqual((await server.api<{ runs: unknown[] }>('GET', '/api/v1/runs?project=greeter')).runs, []);
+  await assertAccessible(page);
+
+  await page.getByLabel('Branch, tag or commit').fill('feature');
+  await page.getByLabel('Variables').fill('GREETING=hi');
+  await page.getByRole('button', { name: 'Run pipeline' }).click();
+  await page.waitForURL(/\/runs\/\d+$/);
+  await page.locator('[data-run-status][data-status="success"]').waitFor({ timeout: 30_000 });
+  const runId = Number(new URL(page.url()).pathname.split('/').at(-1));
+  const run = await server.api<{ ref: string; sha: string }>('GET', `/api/v1/runs/${runId}`);
+  assert.deepEqual([run.ref, run.sha], ['feature', featureSha]);
+  const output = (await jobLog(server, runId, 'greet')).filter((line) => line.stream === 'stdout');
+  assert.deepEqual(output.map((line) => line.text), ['hi from feature']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the sign-in page, the projects and a project\'s runs fit a phone\'s width', async () => {
+  const { page, problems, context } = await openDashboard(browser, PHONE);
+  await page.goto(`${server.url}/login`);
+  await page.getByRole('heading', { name: 'Sign in to DeployLite' }).waitFor();
+  assert.equal(await overflowsSideways(page), false, 'the sign-in page is wider than a phone');
+  await signIn(page, server.url, 'admin', PASSWORD);
+  await page.getByRole('link', { name: 'shop' }).waitFor();
+  assert.equal(await overflowsSideways(page), false, 'the projects page is wider than a phone');
+  await screenshot(page, 'dashboard-projects-phone');
+  await page.getByRole('link', { name: 'shop' }).click();
+  await page.getByRole('heading', { name: 'shop', level: 1 }).waitFor();
+  await page.getByRole('region', { name: 'Runs' }).or(page.getByText('No runs yet.')).waitFor();
+  assert.equal(await overflowsSideways(page), false, 'the runs page is wider than a phone');
+  await screenshot(page, 'dashboard-project-runs-phone');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('an address the dashboard does not know shows a page that says so', async () => {
+  const { page, problems, context } = await openDashboard(browser);
+  await signIn(page, server.url, 'admin', PASSWORD);
+  await page.goto(`${server.url}/no-such-page`);
+  await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+  await page.getByRole('link', { name: 'See the projects' }).waitFor();
+  await assertAccessible(page);
+  assert.deepEqual(problems, []);
+  await context.close();
 });

@@ -81,7 +81,10 @@ test('kill -9 of the server mid-upload: the runner waits for it, resumes from wh
   const { id } = await server.api<{ id: number }>('POST', '/api/v1/projects/restart/runs', {}, 201);
   await midUpload(join(server.dataDir, 'artifact-uploads'), SIZE);
   await server.kill9();
-  server = await startServer({ port: server.port, dataDir: server.dataDir, token: server.token, args: ['--no-runner'], env: { DEPLOYLITE_LEASE_TTL: '2s' } });
+  // A restarted server gives every lease one TTL to be renewed. The runner must get that renewal in while it retries
+  // against a server that is starting, so this TTL is generous: with 2 s a loaded machine can make the runner miss it,
+  // and the job is queued again instead of resumed (a different test: the first one).
+  server = await startServer({ port: server.port, dataDir: server.dataDir, token: server.token, args: ['--no-runner'], env: { DEPLOYLITE_LEASE_TTL: '30s' } });
 
   const run = await waitForRun(server, id, isFinal, 120_000);
   assert.equal(run.status, 'success', JSON.stringify(run));

@@ -115,6 +115,10 @@ export function apiClient(url: string, token: string) {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }).catch((thrown: unknown) => {
+      // fetch says only "fetch failed"; what failed (refused, reset, timed out) is in its cause.
+      const cause = (thrown as { cause?: { code?: string; message?: string } }).cause;
+      throw new Error(`${method} ${path}: ${(thrown as Error).message} (${cause?.code ?? ''} ${cause?.message ?? 'no cause'})`);
     });
     const text = await response.text();
     const ok = expect === undefined ? response.ok : response.status === expect;
@@ -154,8 +158,12 @@ export async function jobLog(server: Pick<ServerProcess, 'api'>, runId: number, 
   }
 }
 
-/** A Git repository with `files` committed on `main`; returns its path and the commit. */
-export function gitRepo(files: Record<string, string>): { path: string; sha: string; commit(more: Record<string, string>): string } {
+/**
+ * A Git repository with `files` committed on `main`; returns its path and the commit.
+ * `commit` adds a commit to the branch checked out; `branch` starts a branch there, commits
+ * `more` on it, goes back and returns the branch's commit.
+ */
+export function gitRepo(files: Record<string, string>): { path: string; sha: string; commit(more: Record<string, string>): string; branch(name: string, more: Record<string, string>): string } {
   const path = workdir(files);
   const git = (...args: string[]) => execFileSync('git', ['-C', path, ...args], { encoding: 'utf8' }).trim();
   git('init', '--quiet', '--initial-branch=main');
@@ -167,7 +175,14 @@ export function gitRepo(files: Record<string, string>): { path: string; sha: str
     git('-c', 'user.name=t', '-c', 'user.email=t@example.invalid', 'commit', '--quiet', '-m', 'more');
     return git('rev-parse', 'HEAD');
   };
-  return { path, sha: git('rev-parse', 'HEAD'), commit };
+  const branch = (name: string, more: Record<string, string>) => {
+    const from = git('rev-parse', '--abbrev-ref', 'HEAD');
+    git('checkout', '--quiet', '-b', name);
+    const sha = commit(more);
+    git('checkout', '--quiet', from);
+    return sha;
+  };
+  return { path, sha: git('rev-parse', 'HEAD'), commit, branch };
 }
 
 export async function waitForOutput(cli: StartedCli, pattern: RegExp, timeoutMs: number): Promise<string> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { redactUrlCredentials } from '../../../src/core/index.js';
+import { redactUrlCredentials, removeUrlCredentials } from '../../../src/core/index.js';
 
 test('user and token in a URL are replaced by ***, host and path are kept', () => {
   assert.equal(redactUrlCredentials('https://deploy:ghp_s3cret@github.com/acme/app.git'), 'https://***@github.com/acme/app.git');
@@ -19,4 +19,10 @@ test('URLs without credentials, paths with @ and local paths are left alone', ()
   for (const text of ['https://github.com/acme/app.git', 'https://host/pkg/@scope/name', '/srv/git/app.git', 'git@github.com:acme/app.git']) {
     assert.equal(redactUrlCredentials(text), text);
   }
+});
+
+test('removing credentials leaves a URL git can still use, and nothing of the token', () => {
+  const config = '[remote "origin"]\n\turl = https://deploy:ghp_s3cret@github.com/acme/app.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n';
+  assert.equal(removeUrlCredentials(config), '[remote "origin"]\n\turl = https://github.com/acme/app.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n');
+  assert.equal(removeUrlCredentials('git@github.com:acme/app.git'), 'git@github.com:acme/app.git');
 });

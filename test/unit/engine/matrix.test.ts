@@ -73,3 +73,19 @@ test('a matrix can come from the outputs of a job it needs', async () => {
   `);
   assert.deepEqual(run.instances('build').map((b) => b.matrix), [{ arch: 'amd64' }, { arch: 'arm64' }]);
 });
+
+test("the strategy context gives each instance its index among the job's instances, for sharding", async () => {
+  const run = await runYaml(`
+    jobs:
+      test:
+        max-parallel: 2
+        fail-fast: false
+        matrix: { shard: [a, b, c], exclude: [{ shard: b }], include: [{ shard: d }] }
+        steps: [{ run: 'echo \${{ matrix.shard }} \${{ strategy.job-index }}/\${{ strategy.job-total }} \${{ strategy.max-parallel }} \${{ strategy.fail-fast }}' }]
+      lint:
+        steps: [{ run: 'echo \${{ strategy.job-index }}/\${{ strategy.job-total }} \${{ strategy.max-parallel }} \${{ strategy.fail-fast }}' }]
+  `);
+  const lines = (await run.log('test')).filter((line) => !line.startsWith('▶'));
+  assert.deepEqual(lines.sort(), ['a 0/3 2 false', 'c 1/3 2 false', 'd 2/3 2 false']);
+  assert.deepEqual((await run.log('lint')).filter((line) => !line.startsWith('▶')), ['0/1 1 true']);
+});

@@ -137,8 +137,17 @@ export interface Runner {
   readonly version: string;
   readonly online: boolean;
   readonly lastSeenAt: number | null;
-  /** Jobs it runs now. */
+  /** Jobs it runs now, in every project. */
   readonly running: number;
+  /** Those of its current jobs that belong to projects the signed-in user may read. */
+  readonly jobs: readonly RunnerJob[];
+}
+
+/** A job a runner runs now: its page is `/runs/{runId}/jobs/{jobKey}`. */
+export interface RunnerJob {
+  readonly runId: number;
+  readonly jobKey: string;
+  readonly project: string;
 }
 
 export interface ApiToken {

@@ -297,5 +297,22 @@ export function describeQueue(openEmpty: OpenEmptyStore): void {
       assert.deepEqual(await store.countLeasedByRunner(), new Map([[1, 1], [2, 2]]));
       assert.equal(await store.queueDepth(), 1);
     });
+
+    it('listLeasedJobs names the jobs each runner holds now, by runner then in lease order; queued and finished ones are not held', async (store) => {
+      const web = await createProject(store, 'web');
+      const api = await createProject(store, 'api');
+      const apiRun = await createServerRun(store, api.id);
+      const b = await leasedItem(store, 'w-b', 2, { jobKey: 'b' });
+      const a = await leasedItem(store, 'w-a', 1, { jobKey: 'a' });
+      await leasedItem(store, 'a-deploy', 2, { runId: apiRun.id, projectId: api.id, jobKey: 'deploy' });
+      await leasedItem(store, 'w-done', 1, { jobKey: 'done' });
+      await store.completeLease('w-done', { status: 'success' }, 3_000);
+      await queuedItem(store, { jobKey: 'waiting' });
+      assert.deepEqual(await store.listLeasedJobs(), [
+        { runnerId: 1, runId: a.runId, jobKey: 'a', projectId: web.id },
+        { runnerId: 2, runId: b.runId, jobKey: 'b', projectId: web.id },
+        { runnerId: 2, runId: apiRun.id, jobKey: 'deploy', projectId: api.id },
+      ]);
+    });
   });
 }

@@ -1,0 +1,200 @@
+import { constants } from 'node:fs';
+import { link, lstat, mkdir, open, symlink, unlink } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import type { Extract } from 'tar-stream';
+import { extract as tarExtract } from 'tar-stream';
+
+export interface UnpackPodWorkspaceOptions {
+  /** Most bytes of tar (after gunzip) taken; more fails the unpack. */
+  readonly maxBytes: number;
+  readonly signal?: AbortSignal;
+}
+
+/** What was left out: links that would lead out of the workspace. */
+export interface UnpackedPodWorkspace {
+  readonly warnings: readonly string[];
+}
+
+/** A refused entry: the archive from the pod tried to reach outside the workspace, or is not what it should be. */
+export class UnsafePodArchiveError extends Error {}
+
+/**
+ * Unpacks a gzip'd tar the job's pod made of its workspace into the runner's `target`. The pod runs the job's code
+ * (a pull request's, possibly), so the archive is treated as hostile, and tar-stream parses it rather than a tar
+ * program with its own ideas about links and owners:
+ * - names must be relative without `..` (a leading `./` is fine); `.git/` is left alone: the runner's checkout keeps
+ *   its own git data (the pod's `.git/config` lost its credentials on the way in, and hooks must not come back);
+ * - only directories, regular files, symbolic links and hard links; devices, FIFOs and the rest fail the unpack;
+ * - a symbolic link that is absolute or climbs out of the workspace is not created (a warning says so; a virtualenv's
+ *   `python -> /usr/bin/python3` is common and harmless in the pod); a hard link must name a file this archive wrote;
+ * - no directory on an entry's way may be a symbolic link (wherever it came from), and files are created with
+ *   O_EXCL|O_NOFOLLOW after the old one is removed, so nothing is written through a link;
+ * - modes keep only the permission bits (no set-uid); owners and times are not restored;
+ * - more than `maxBytes` of tar fails the unpack (a gzip bomb stops there).
+ * Files the archive holds replace those in `target`; files it lacks stay. Throws an UnsafePodArchiveError naming
+ * the first refused entry; what was unpacked before it stays.
+ */
+export async function unpackPodWorkspace(source: AsyncIterable<Uint8Array> | Readable, target: string, options: UnpackPodWorkspaceOptions): Promise<UnpackedPodWorkspace> {
+  const tarStream = gunzipAtMost(source, options.maxBytes);
+  const extract = tarExtract();
+  const feeding = feedExtractor(tarStream, extract);
+  feeding.catch(() => {}); // a feeding error destroys the extractor with it, so the loop below throws it
+  const warnings: string[] = [];
+  const written = new Set<string>();
+  try {
+    for await (const entry of extract) {
+      options.signal?.throwIfAborted();
+      const { header } = entry;
+      const path = entryPath(header.name);
+      if (path === undefined || isGitData(path)) {
+        entry.resume();
+        continue;
+      }
+      switch (header.type) {
+        case 'directory':
+          entry.resume();
+          await makeDirectories(target, path, path.split('/').length);
+          break;
+        case 'file':
+        case 'contiguous-file':
+          await makeDirectories(target, path, path.split('/').length - 1);
+          await removeOld(target, path);
+          await writeFile(entry as AsyncIterable<Buffer>, join(target, path), header.mode ?? 0o644);
+          written.add(path);
+          break;
+        case 'symlink': {
+          entry.resume();
+          const linkTarget = header.linkname ?? '';
+          if (leavesWorkspace(path, linkTarget)) {
+            warnings.push(`the pod's symbolic link "${path}" -> "${linkTarget}" leads out of the workspace; not brought back`);
+            break;
+          }
+          await makeDirectories(target, path, path.split('/').length - 1);
+          await removeOld(target, path);
+          await symlink(linkTarget, join(target, path));
+          written.delete(path);
+          break;
+        }
+        case 'link': {
+          entry.resume();
+          const original = entryPath(header.linkname ?? '');
+          if (original === undefined || !written.has(original)) throw new UnsafePodArchiveError(`refusing the hard link "${path}" to "${header.linkname ?? ''}": not a file the pod's archive holds`);
+          await makeDirectories(target, path, path.split('/').length - 1);
+          await removeOld(target, path);
+          await link(join(target, original), join(target, path));
+          written.add(path);
+          break;
+        }
+        default:
+          throw new UnsafePodArchiveError(`refusing "${path}": a ${header.type ?? 'unknown entry'} is not brought back from the pod (only files, directories and links)`);
+      }
+    }
+    await feeding;
+  } catch (thrown) {
+    // Stops the source too (pipeline), so a caller feeding it sees it destroyed.
+    tarStream.destroy();
+    extract.destroy();
+    const code = (thrown as NodeJS.ErrnoException).code;
+    if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') throw new UnsafePodArchiveError(`the pod's workspace archive is not a complete gzip'd tar: ${(thrown as Error).message}`);
+    throw thrown;
+  }
+  return { warnings };
+}
+
+/** `source` gunzipped; the stream fails once more than `maxBytes` came out (a gzip bomb stops there). */
+function gunzipAtMost(source: AsyncIterable<Uint8Array> | Readable, maxBytes: number): Readable {
+  let total = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      total += chunk.length;
+      if (total > maxBytes) callback(new UnsafePodArchiveError(`the pod's workspace is more than ${formatLimit(maxBytes)} unpacked, the most the kubernetes executor takes back (option maxWorkspaceBytes)`));
+      else callback(null, chunk);
+    },
+  });
+  // Errors reach `counted`, which pipeline destroys with them; its reader sees them.
+  pipeline(source, createGunzip(), counted).catch(() => {});
+  return counted;
+}
+
+/** Writes `from` into the tar extractor (a streamx Writable), waiting on backpressure; an error destroys the extractor with it. */
+async function feedExtractor(from: Readable, to: Extract): Promise<void> {
+  const closed = new Promise<void>((resolve) => to.once('close', () => resolve()));
+  try {
+    for await (const chunk of from as AsyncIterable<Buffer>) {
+      if (to.destroyed) return;
+      if (!to.write(chunk)) await Promise.race([new Promise<void>((resolve) => to.once('drain', () => resolve())), closed]);
+    }
+    if (!to.destroyed) to.end(undefined);
+  } catch (thrown) {
+    to.destroy(thrown as Error);
+    throw thrown;
+  }
+}
+
+/** The entry's name relative to the workspace, checked; undefined for the workspace itself (`./`). */
+function entryPath(name: string): string | undefined {
+  const shown = JSON.stringify(name.slice(0, 200));
+  if (name.includes('\0')) throw new UnsafePodArchiveError(`refusing the name ${shown}: it holds a NUL byte`);
+  if (name.startsWith('/')) throw new UnsafePodArchiveError(`refusing the absolute path ${shown}`);
+  const segments = name.split('/').filter((segment) => segment !== '' && segment !== '.');
+  if (segments.includes('..')) throw new UnsafePodArchiveError(`refusing the path ${shown}: ".." would leave the workspace`);
+  return segments.length === 0 ? undefined : segments.join('/');
+}
+
+function isGitData(path: string): boolean {
+  return path === '.git' || path.startsWith('.git/');
+}
+
+function leavesWorkspace(path: string, linkTarget: string): boolean {
+  if (linkTarget === '' || linkTarget.startsWith('/') || linkTarget.includes('\0')) return true;
+  const resolved = posix.normalize(posix.join(posix.dirname(path), linkTarget));
+  return resolved === '..' || resolved.startsWith('../') || isGitData(resolved);
+}
+
+/** Creates the first `count` directories of `path` inside `target`, refusing any that is a symbolic link or a file. */
+async function makeDirectories(target: string, path: string, count: number): Promise<void> {
+  const segments = path.split('/').slice(0, count);
+  let current = target;
+  for (const [index, segment] of segments.entries()) {
+    current = join(current, segment);
+    const stats = await lstat(current).catch((thrown: NodeJS.ErrnoException) => {
+      if (thrown.code === 'ENOENT') return undefined;
+      throw thrown;
+    });
+    if (stats === undefined) {
+      await mkdir(current);
+      continue;
+    }
+    const shown = segments.slice(0, index + 1).join('/');
+    if (stats.isSymbolicLink()) throw new UnsafePodArchiveError(`refusing "${path}" from the pod: it would be written through the symbolic link "${shown}"`);
+    if (!stats.isDirectory()) throw new UnsafePodArchiveError(`refusing "${path}" from the pod: "${shown}" is not a directory in the workspace`);
+  }
+}
+
+/** Removes the file or link at `path` that the entry replaces; a directory in the way is an error. */
+async function removeOld(target: string, path: string): Promise<void> {
+  const absolute = join(target, path);
+  const stats = await lstat(absolute).catch(() => undefined);
+  if (stats === undefined) return;
+  if (stats.isDirectory()) throw new UnsafePodArchiveError(`refusing "${path}" from the pod: a directory is in its place in the workspace`);
+  await unlink(absolute);
+}
+
+async function writeFile(entry: AsyncIterable<Buffer>, absolute: string, mode: number): Promise<void> {
+  // O_EXCL|O_NOFOLLOW: if anything put a link here since the old file was removed, the open fails instead of following it.
+  const handle = await open(absolute, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    for await (const chunk of entry) await handle.write(chunk);
+    await handle.chmod(mode & 0o777);
+  } finally {
+    await handle.close();
+  }
+}
+
+function formatLimit(bytes: number): string {
+  return bytes >= 1024 * 1024 * 1024 && bytes % (1024 * 1024 * 1024) === 0 ? `${bytes / 1024 / 1024 / 1024} GiB` : `${Math.floor(bytes / 1024 / 1024)} MiB`;
+}
