@@ -9,7 +9,7 @@ import type { JobInstance } from './run-job.js';
  */
 export function expandJobInstances(spec: JobSpec, contexts: Contexts, host: ExpressionHost): JobInstance[] {
   if (!spec.matrix) {
-    return [{ spec, key: spec.id, matrixIndex: null, matrix: null, name: interpolate(spec.name, contexts, host) }];
+    return [{ spec, key: spec.id, matrixIndex: null, matrix: null, name: interpolate(spec.name, { ...contexts, strategy: strategyContext(spec, 0, 1) }, host) }];
   }
   const combinations = expandMatrix(evaluateMatrix(spec, contexts, host));
   return combinations.map((matrix, index) => ({
@@ -17,8 +17,17 @@ export function expandJobInstances(spec: JobSpec, contexts: Contexts, host: Expr
     key: `${spec.id}[${index}]`,
     matrixIndex: index,
     matrix,
-    name: instanceName(spec, matrix, contexts, host),
+    name: instanceName(spec, matrix, { ...contexts, strategy: strategyContext(spec, index, combinations.length) }, host),
   }));
+}
+
+/**
+ * GitHub's `strategy` context for instance `index` of `total`: its place among the job's instances (for sharding:
+ * `--shard=${{ strategy.job-index }}/${{ strategy.job-total }}`) and the job's fail-fast and max-parallel, the latter
+ * defaulting to every instance at once. A job without a matrix is instance 0 of 1.
+ */
+export function strategyContext(spec: JobSpec, index: number, total: number): Record<string, unknown> {
+  return { 'fail-fast': spec.failFast, 'job-index': index, 'job-total': total, 'max-parallel': Math.min(spec.maxParallel ?? total, total) };
 }
 
 type MatrixInput = Parameters<typeof expandMatrix>[0];

@@ -127,6 +127,8 @@ async function runWithFiles(input: RunJobInput, workspace: JobWorkspace): Promis
     await files.save(job, workspace, outcome.status);
     return outcome;
   } catch (thrown) {
+    // Cancelled while its files were taken back or saved: a job that had succeeded was cancelled, not broken.
+    if (input.signal.aborted) return outcome.status === 'success' ? { ...outcome, status: 'cancelled', error: 'cancelled' } : outcome;
     const error = `could not save the job's files: ${coerceError(thrown).message}`;
     input.log('system', `✖ ${error}`);
     return outcome.status === 'success' ? { ...outcome, status: 'failed', error } : outcome;

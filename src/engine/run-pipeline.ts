@@ -7,7 +7,7 @@ import type { Executor } from './executor.js';
 import type { JobFiles } from './job-files.js';
 import { hashFiles } from './hash-files.js';
 import { LogSink } from './log-sink.js';
-import { expandJobInstances } from './expand-job.js';
+import { expandJobInstances, strategyContext } from './expand-job.js';
 import type { JobInstance, JobOutcome, RunJobInput } from './run-job.js';
 import { runJob } from './run-job.js';
 import type { JobRecord, JobStatus, LogStream, RunRecord, RunStatus, RunStore } from './run-store.js';
@@ -448,20 +448,10 @@ class PipelineRun {
     };
   }
 
-  /**
-   * GitHub's `strategy` context for one instance: its place among the job's instances (for
-   * sharding: `--shard=${{ strategy.job-index }}/${{ strategy.job-total }}`) and the job's
-   * fail-fast and max-parallel, the latter defaulting to every instance at once. A job
-   * without a matrix is instance 0 of 1.
-   */
+  /** The `strategy` context of one instance, among the instances its job was expanded into. */
   private strategyOf(instance: JobInstance): Record<string, unknown> {
     const total = this.states.get(instance.spec.id)?.instances.length ?? 1;
-    return {
-      'fail-fast': instance.spec.failFast,
-      'job-index': instance.matrixIndex ?? 0,
-      'job-total': total,
-      'max-parallel': Math.min(instance.spec.maxParallel ?? total, total),
-    };
+    return strategyContext(instance.spec, instance.matrixIndex ?? 0, total);
   }
 
   private secretsOf(spec: JobSpec): Readonly<Record<string, string>> {

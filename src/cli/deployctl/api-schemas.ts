@@ -133,6 +133,8 @@ export const RunnerList = z.looseObject({
       online: z.boolean(),
       lastSeenAt: z.nullable(Time),
       running: z.number(),
+      /** The jobs it runs now, of projects the caller may read (absent from servers before it was added). */
+      jobs: z.optional(z.array(z.looseObject({ runId: z.number(), jobKey: z.string(), project: z.string() }))),
     }),
   ),
 });

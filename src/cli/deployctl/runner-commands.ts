@@ -27,7 +27,16 @@ export async function listRunnersCommand(ctx: DeployctlContext, flags: GlobalFla
     String(runner.capacity),
     String(runner.running),
     runner.lastSeenAt === null ? 'never' : formatTime(runner.lastSeenAt),
+    currentJobs(runner.running, runner.jobs ?? []),
   ]);
-  ctx.stdout.write(formatTable(['ID', 'NAME', 'ONLINE', 'LABELS', 'CAPACITY', 'RUNNING', 'LAST SEEN'], rows));
+  ctx.stdout.write(formatTable(['ID', 'NAME', 'ONLINE', 'LABELS', 'CAPACITY', 'RUNNING', 'LAST SEEN', 'JOBS'], rows));
   return EXIT.success;
+}
+
+/** `web#12/build, api#13/test[1]`, and how many more run in projects the caller may not read. */
+function currentJobs(running: number, jobs: readonly { runId: number; jobKey: string; project: string }[]): string {
+  const shown = jobs.map((job) => `${job.project}#${job.runId}/${job.jobKey}`);
+  const hidden = running - jobs.length;
+  if (hidden > 0) shown.push(`${hidden} not visible to you`);
+  return shown.length > 0 ? shown.join(', ') : '-';
 }

@@ -14,7 +14,9 @@ export const JOB_CONTAINER = 'job';
  * The init container: unpacks the runner's checkout into the pod's workspace volume. It runs the job's image, which
  * must therefore have `tar` with gzip (busybox, Debian and Alpine images do).
  */
-const UNPACK_SCRIPT = `tar -xzf ${POD_BUNDLE}/${BUNDLE_KEY} -C ${POD_WORKSPACE}`;
+// -o: no owners from the archive. The pod drops every capability, so root in it cannot chown, and GNU tar run as
+// root would try and fail.
+const UNPACK_SCRIPT = `tar -xzof ${POD_BUNDLE}/${BUNDLE_KEY} -C ${POD_WORKSPACE}`;
 
 /**
  * PID 1 of the job container: idles until the Job is deleted. A shell as PID 1 has no default action for SIGTERM, so

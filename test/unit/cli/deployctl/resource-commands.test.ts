@@ -64,18 +64,21 @@ test('projects list prints a table', async () => {
   assert.match(result.stdout, /^api +4 +main +\.deploylite\.yml +3 /m);
 });
 
-test('runners list shows online state, labels, capacity, load and last contact', async () => {
+test('runners list shows online state, labels, capacity, load, last contact and the jobs running', async () => {
   const runners = {
     runners: [
-      { id: 1, name: 'builder-1', labels: ['linux', 'x64'], capacity: 4, version: '0.1.0', online: true, lastSeenAt: 1735725600000, running: 2 },
-      { id: 2, name: 'old-box', labels: [], capacity: 1, version: '0.1.0', online: false, lastSeenAt: null, running: 0 },
+      {
+        id: 1, name: 'builder-1', labels: ['linux', 'x64'], capacity: 4, version: '0.1.0', online: true, lastSeenAt: 1735725600000, running: 3,
+        jobs: [{ runId: 12, jobKey: 'build', project: 'web' }, { runId: 13, jobKey: 'test[1]', project: 'api' }],
+      },
+      { id: 2, name: 'old-box', labels: [], capacity: 1, version: '0.1.0', online: false, lastSeenAt: null, running: 0, jobs: [] },
     ],
   };
   server.json('GET', '/api/v1/runners', 200, runners);
   const result = await deployctl(['runners', 'list'], { env });
-  assert.match(result.stdout, /^ID +NAME +ONLINE +LABELS +CAPACITY +RUNNING +LAST SEEN$/m);
-  assert.match(result.stdout, /^1 +builder-1 +yes +linux,x64 +4 +2 +2025-01-01 10:00:00$/m);
-  assert.match(result.stdout, /^2 +old-box +no +- +1 +0 +never$/m);
+  assert.match(result.stdout, /^ID +NAME +ONLINE +LABELS +CAPACITY +RUNNING +LAST SEEN +JOBS$/m);
+  assert.match(result.stdout, /^1 +builder-1 +yes +linux,x64 +4 +3 +2025-01-01 10:00:00 +web#12\/build, api#13\/test\[1\], 1 not visible to you$/m);
+  assert.match(result.stdout, /^2 +old-box +no +- +1 +0 +never +-$/m);
   assert.deepEqual(JSON.parse((await deployctl(['runners', 'list', '--json'], { env })).stdout), runners);
 });
 
