@@ -69,7 +69,8 @@ test('a file restored into the runner\'s workspace after prepareJob is seen by t
 
 test('a link a step made to a path outside the workspace does not come back; the pull says so', async () => {
   await withJob(async (workspace) => {
-    assert.equal((await step(workspace, 'ln -s /etc/passwd passwd && echo kept > kept.txt')).exitCode, 0);
+    const made = await step(workspace, 'ln -s /etc/passwd passwd && echo kept > kept.txt');
+    assert.equal(made.exitCode, 0, made.lines.join('\n'));
     const pulled = await executor.pullWorkspace(workspace, new AbortController().signal);
     assert.deepEqual(pulled?.warnings, ['the pod\'s symbolic link "passwd" -> "/etc/passwd" leads out of the workspace; not brought back']);
     assert.equal(existsSync(join(workspace.dir, 'passwd')), false);
