@@ -87,6 +87,8 @@ export class FakeKubernetes {
   readonly requests: RecordedRequest[] = [];
   readonly execs: RecordedExec[] = [];
   private readonly execProcesses = new Set<ChildProcess>();
+  /** Every container's bwrap still running, also of deleted pods: `stop` must leave none behind. */
+  private readonly containerProcesses = new Set<ChildProcess>();
   private readonly sockets = new WebSocketServer({ noServer: true, handleProtocols: (offered) => [...offered].find((protocol) => EXEC_PROTOCOLS.includes(protocol)) ?? false });
   /** Job manifests as created, in order. */
   readonly createdJobs: Json[] = [];
@@ -165,7 +167,12 @@ export class FakeKubernetes {
   }
 
   async stop(): Promise<void> {
-    for (const job of this.jobs.values()) job.pod.process?.kill('SIGKILL');
+    for (const child of this.containerProcesses) {
+      killGroup(child, 'SIGKILL');
+      // A sandbox process that outlived its bwrap still holds these pipes; they must not keep the test process alive.
+      for (const stream of child.stdio) stream?.destroy();
+      child.unref();
+    }
     for (const child of this.execProcesses) child.kill('SIGKILL');
     for (const client of this.sockets.clients) client.terminate();
     this.server.closeAllConnections();
@@ -355,8 +362,12 @@ export class FakeKubernetes {
     const log: Buffer[] = [];
     pod.logs.set(container.name as string, log);
     // --info-fd: bwrap reports the sandbox's first process, whose namespaces an exec enters.
-    const child = spawn('bwrap', ['--info-fd', '3', ...args, ...argv], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    // A process group of its own: deleting the pod signals bwrap and everything in the sandbox at once, even when bwrap
+    // is killed before its sandbox process has set itself to die with it.
+    const child = spawn('bwrap', ['--info-fd', '3', ...args, ...argv], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], detached: true });
     pod.process = child;
+    this.containerProcesses.add(child);
+    child.on('close', () => this.containerProcesses.delete(child));
     pod.sandboxPid = undefined;
     pod.runningContainer = container;
     let info = '';
@@ -394,9 +405,9 @@ export class FakeKubernetes {
       const grace = Number(query.get('gracePeriodSeconds') ?? body?.gracePeriodSeconds ?? job.pod.object.spec.terminationGracePeriodSeconds);
       job.pod.deleted = true;
       const child = job.pod.process;
-      if (child !== undefined && child.exitCode === null) {
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), grace * 1000).unref();
+      if (child !== undefined) {
+        killGroup(child, 'SIGTERM');
+        setTimeout(() => killGroup(child, 'SIGKILL'), grace * 1000).unref();
       }
     }
     if (policy === 'Foreground') {
@@ -496,6 +507,19 @@ export class FakeKubernetes {
 
   private serverMetadata(namespace: string): Json {
     return { namespace, uid: randomUUID(), resourceVersion: String(++this.resourceVersion), creationTimestamp: new Date().toISOString() };
+  }
+}
+
+/**
+ * Signals a container's process group: bwrap and its sandbox, also a sandbox process left behind when bwrap itself
+ * has exited (its pipes still open, so the child has not closed). Nothing when the group is gone.
+ */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // ESRCH: no process of the group is left.
   }
 }
 
