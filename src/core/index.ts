@@ -22,3 +22,7 @@ export { redactUrlCredentials, removeUrlCredentials } from './redact-url.js';
 export { SecretMasker } from './secret-masker.js';
 export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';
+export type { RefuseWrite } from './write-inside.js';
+export { clearForEntry, makeDirectoriesInside } from './write-inside.js';
+export type { FedWritable } from './feed-writable.js';
+export { feedWritable } from './feed-writable.js';

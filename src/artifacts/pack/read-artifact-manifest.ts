@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { extract as tarExtract } from 'tar-stream';
+import { feedWritable } from '../../core/index.js';
 import type { ArtifactManifest } from './artifact-manifest.js';
-import { feedWritable } from './feed-writable.js';
 import { MANIFEST_ENTRY_NAME, MAX_MANIFEST_BYTES, parseManifest, UnsafeArtifactError } from './artifact-manifest.js';
 
 /**

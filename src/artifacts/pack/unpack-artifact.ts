@@ -1,9 +1,9 @@
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, rm, symlink, unlink } from 'node:fs/promises';
+import { open, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extract as tarExtract } from 'tar-stream';
+import { clearForEntry, feedWritable, makeDirectoriesInside } from '../../core/index.js';
 import { ContentHasher } from '../blob-store/hashing.js';
-import { feedWritable } from './feed-writable.js';
 import type { ArtifactManifest, ManifestEntry } from './artifact-manifest.js';
 import { MANIFEST_ENTRY_NAME, MAX_MANIFEST_BYTES, parseManifest, safeRelativePath, symlinkProblem, UnsafeArtifactError } from './artifact-manifest.js';
 
@@ -73,32 +73,17 @@ export async function unpackArtifact(source: AsyncIterable<Uint8Array> | NodeJS.
   return manifest;
 }
 
+/** The error for an entry at `path` that cannot be written where it goes. */
+const refusing = (path: string) => (reason: string) => new UnsafeArtifactError(`refusing "${path}": ${reason}`);
+
 /** Creates the directories above `path` inside `target`, refusing any that is a symbolic link or not a directory. */
-async function prepareParents(target: string, path: string): Promise<void> {
-  const segments = path.split('/').slice(0, -1);
-  let current = target;
-  for (const [index, segment] of segments.entries()) {
-    current = join(current, segment);
-    const stats = await lstat(current).catch((thrown: NodeJS.ErrnoException) => {
-      if (thrown.code === 'ENOENT') return undefined;
-      throw thrown;
-    });
-    if (!stats) {
-      await mkdir(current);
-      continue;
-    }
-    const shown = segments.slice(0, index + 1).join('/');
-    if (stats.isSymbolicLink()) throw new UnsafeArtifactError(`refusing "${path}": it would be written through the symbolic link "${shown}"`);
-    if (!stats.isDirectory()) throw new UnsafeArtifactError(`refusing "${path}": "${shown}" is not a directory`);
-  }
+function prepareParents(target: string, path: string): Promise<void> {
+  return makeDirectoriesInside(target, path.split('/').slice(0, -1), refusing(path));
 }
 
 /** Removes a file or link already at `absolute` (a checked-out file the artifact replaces); never a directory. */
-async function replaceable(absolute: string, path: string): Promise<void> {
-  const stats = await lstat(absolute).catch(() => undefined);
-  if (!stats) return;
-  if (stats.isDirectory()) throw new UnsafeArtifactError(`refusing "${path}": a directory is in the way`);
-  await unlink(absolute);
+function replaceable(absolute: string, path: string): Promise<void> {
+  return clearForEntry(absolute, refusing(path));
 }
 
 async function writeVerifiedFile(entry: AsyncIterable<Buffer>, absolute: string, listed: Extract<ManifestEntry, { type: 'file' }>): Promise<void> {

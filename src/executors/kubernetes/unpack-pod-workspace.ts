@@ -1,13 +1,12 @@
 import { constants } from 'node:fs';
-import { link, lstat, mkdir, open, realpath, symlink, unlink } from 'node:fs/promises';
+import { link, open, realpath, symlink, unlink } from 'node:fs/promises';
 import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import type { Extract } from 'tar-stream';
 import { extract as tarExtract } from 'tar-stream';
-import { formatBytes } from '../../core/index.js';
+import { clearForEntry, feedWritable, formatBytes, makeDirectoriesInside } from '../../core/index.js';
 
 /** Most entries taken from the pod: the unpack keeps the path of every file it wrote. */
 const MAX_ENTRIES = 1_000_000;
@@ -47,7 +46,7 @@ export class UnsafePodArchiveError extends Error {}
 export async function unpackPodWorkspace(source: AsyncIterable<Uint8Array> | Readable, target: string, options: UnpackPodWorkspaceOptions): Promise<UnpackedPodWorkspace> {
   const tarStream = gunzipAtMost(source, options.maxBytes);
   const extract = tarExtract();
-  const feeding = feedExtractor(tarStream, extract);
+  const feeding = feedWritable(tarStream, extract);
   feeding.catch(() => {}); // a feeding error destroys the extractor with it, so the loop below throws it
   const warnings: string[] = [];
   const written = new Set<string>();
@@ -140,21 +139,6 @@ function gunzipAtMost(source: AsyncIterable<Uint8Array> | Readable, maxBytes: nu
   return unpacked;
 }
 
-/** Writes `from` into the tar extractor (a streamx Writable), waiting on backpressure; an error destroys the extractor with it. */
-async function feedExtractor(from: Readable, to: Extract): Promise<void> {
-  const closed = new Promise<void>((resolve) => to.once('close', () => resolve()));
-  try {
-    for await (const chunk of from as AsyncIterable<Buffer>) {
-      if (to.destroyed) return;
-      if (!to.write(chunk)) await Promise.race([new Promise<void>((resolve) => to.once('drain', () => resolve())), closed]);
-    }
-    if (!to.destroyed) to.end(undefined);
-  } catch (thrown) {
-    to.destroy(thrown as Error);
-    throw thrown;
-  }
-}
-
 /** The entry's name relative to the workspace, checked; undefined for the workspace itself (`./`). */
 function entryPath(name: string): string | undefined {
   const shown = JSON.stringify(name.slice(0, 200));
@@ -198,33 +182,17 @@ async function removeEscapingLinks(target: string, links: readonly string[]): Pr
   return warnings;
 }
 
+/** The error for an entry at `path` that cannot be written where it goes. */
+const refusing = (path: string) => (reason: string) => new UnsafePodArchiveError(`refusing "${path}" from the pod: ${reason}`);
+
 /** Creates the first `count` directories of `path` inside `target`, refusing any that is a symbolic link or a file. */
-async function makeDirectories(target: string, path: string, count: number): Promise<void> {
-  const segments = path.split('/').slice(0, count);
-  let current = target;
-  for (const [index, segment] of segments.entries()) {
-    current = join(current, segment);
-    const stats = await lstat(current).catch((thrown: NodeJS.ErrnoException) => {
-      if (thrown.code === 'ENOENT') return undefined;
-      throw thrown;
-    });
-    if (stats === undefined) {
-      await mkdir(current);
-      continue;
-    }
-    const shown = segments.slice(0, index + 1).join('/');
-    if (stats.isSymbolicLink()) throw new UnsafePodArchiveError(`refusing "${path}" from the pod: it would be written through the symbolic link "${shown}"`);
-    if (!stats.isDirectory()) throw new UnsafePodArchiveError(`refusing "${path}" from the pod: "${shown}" is not a directory in the workspace`);
-  }
+function makeDirectories(target: string, path: string, count: number): Promise<void> {
+  return makeDirectoriesInside(target, path.split('/').slice(0, count), refusing(path));
 }
 
 /** Removes the file or link at `path` that the entry replaces; a directory in the way is an error. */
-async function removeOld(target: string, path: string): Promise<void> {
-  const absolute = join(target, path);
-  const stats = await lstat(absolute).catch(() => undefined);
-  if (stats === undefined) return;
-  if (stats.isDirectory()) throw new UnsafePodArchiveError(`refusing "${path}" from the pod: a directory is in its place in the workspace`);
-  await unlink(absolute);
+function removeOld(target: string, path: string): Promise<void> {
+  return clearForEntry(join(target, path), refusing(path));
 }
 
 async function writeFile(entry: AsyncIterable<Buffer>, absolute: string, mode: number): Promise<void> {
